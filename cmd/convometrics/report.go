@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+
+	cm "github.com/convometrics/convometrics"
+)
+
+// section is one engine's part of the report.
+type section struct {
+	Key    string     // JSON key of the section
+	Tables []cm.Table // for text and CSV
+	Data   any        // for JSON
+}
+
+// reportInput is what every section is computed from.
+type reportInput struct {
+	ds    *dataset
+	scope scope
+}
+
+// sectionFunc computes one section; it returns nil when it has nothing to show.
+type sectionFunc func(ctx context.Context, in *reportInput) (*section, error)
+
+// reportSections lists the sections in print order. Each engine's file
+// defines its own function.
+func reportSections() []sectionFunc {
+	return []sectionFunc{
+		eventsSection,
+		sessionSection,
+		funnelSection,
+		goalsSection,
+		attributionSection,
+		creditsSection,
+	}
+}
+
+func runReport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "report", "[-demo | file] [-tenant T] [-preset P | -from D -to D] [-format text|json|csv]")
+	var in inputFlags
+	var sc scopeFlags
+	var out outputFlags
+	in.register(fs)
+	sc.register(fs)
+	out.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := out.check(); err != nil {
+		return err
+	}
+	ds, err := in.load(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	s, err := sc.resolve(ds)
+	if err != nil {
+		return err
+	}
+	ri := &reportInput{ds: ds, scope: s}
+	var sections []*section
+	for _, f := range reportSections() {
+		sec, err := f(ctx, ri)
+		if err != nil {
+			return err
+		}
+		if sec != nil {
+			sections = append(sections, sec)
+		}
+	}
+	return writeReport(e.stdout, &out, ri, sections)
+}
+
+func writeReport(w io.Writer, out *outputFlags, ri *reportInput, sections []*section) error {
+	s := ri.scope
+	if out.format == "json" {
+		doc := map[string]any{"scope": s}
+		for _, sec := range sections {
+			doc[sec.Key] = sec.Data
+		}
+		return out.write(w, nil, doc)
+	}
+	var tables []cm.Table
+	for _, sec := range sections {
+		tables = append(tables, sec.Tables...)
+	}
+	if out.format == "text" {
+		fmt.Fprintf(w, "convometrics report: tenant %s, %s, %s to %s (%s)\n\n", s.Tenant, s.Period,
+			s.Range.From.Format("2006-01-02 15:04"), s.Range.To.Format("2006-01-02 15:04"), s.TimeZone)
+	}
+	return out.write(w, tables, nil)
+}
+
+// eventsSection counts the tenant's events in the period by type: the raw
+// material every other section is computed from.
+func eventsSection(ctx context.Context, in *reportInput) (*section, error) {
+	s := in.scope
+	counts := map[cm.Type]int{}
+	contacts := map[string]struct{}{}
+	total := 0
+	for ev, err := range in.ds.store.Scan(ctx, cm.Query{Tenant: s.Tenant, Range: s.Range}) {
+		if err != nil {
+			return nil, err
+		}
+		if ev.IsTest() && !s.IncludeTest {
+			continue
+		}
+		counts[ev.Type]++
+		total++
+		if ev.Contact != "" {
+			contacts[ev.Contact] = struct{}{}
+		}
+	}
+	t := cm.Table{Name: "Events in the period", Columns: []string{"type", "events"}}
+	data := map[string]int{}
+	for _, typ := range cm.Types() {
+		if n := counts[typ]; n > 0 {
+			t.Rows = append(t.Rows, []string{string(typ), strconv.Itoa(n)})
+			data[string(typ)] = n
+		}
+	}
+	t.Rows = append(t.Rows, []string{"all", strconv.Itoa(total)}, []string{"contacts with events", strconv.Itoa(len(contacts))})
+	return &section{Key: "events", Tables: []cm.Table{t}, Data: map[string]any{"by_type": data, "total": total, "contacts": len(contacts)}}, nil
+}
