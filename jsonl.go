@@ -225,7 +225,7 @@ func peekID(data []byte) string {
 	var v struct {
 		ID json.RawMessage `json:"id"`
 	}
-	if json.Unmarshal(data, &v) != nil {
+	if json.NewDecoder(bytes.NewReader(data)).Decode(&v) != nil {
 		return ""
 	}
 	var s string
