@@ -2,7 +2,6 @@ package convometrics
 
 import (
 	"errors"
-	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -149,7 +148,7 @@ func (e *Event) checkMoney(add func(string, error, string)) {
 		add("currency", ErrRequired, "an amount needs a currency")
 	}
 	if !e.Amount.IsZero() {
-		if err := checkAmountRange(e.Amount.Exponent(), len(e.Amount.Coefficient().String())); err != "" {
+		if err := checkAmountRange(e.Amount.Exponent(), e.Amount.NumDigits()); err != "" {
 			add("amount", ErrInvalidValue, err)
 		}
 	}
@@ -178,37 +177,56 @@ func isCurrency(s string) bool {
 }
 
 func (e *Event) checkLengths(add func(string, error, string)) {
-	ids := [...]struct {
-		k, v string
-	}{
-		{"id", e.ID}, {"tenant", e.Tenant}, {"inbox", e.Inbox}, {"contact", e.Contact},
-		{"conversation", e.Conversation}, {"message", e.Message}, {"reply_to", e.ReplyTo},
-		{"message_type", e.MessageType}, {"referral", e.Referral}, {"agent", e.Agent},
-		{"team", e.Team}, {"assistant", e.Assistant}, {"template", e.Template},
-		{"template_category", e.TemplateCategory}, {"campaign", e.Campaign},
-		{"campaign_version", e.CampaignVersion}, {"flow", e.Flow}, {"flow_version", e.FlowVersion},
-		{"node", e.Node}, {"status", string(e.Status)}, {"error_code", e.ErrorCode},
-		{"pricing_model", e.PricingModel}, {"pricing_type", e.PricingType},
-		{"pricing_category", e.PricingCategory}, {"billing_conversation", e.BillingConversation},
-		{"country", e.Country}, {"goal", e.Goal}, {"link", e.Link}, {"reference", e.Reference},
-		{"payment", e.Payment}, {"provider", e.Provider},
-	}
-	for _, f := range ids {
-		checkString(add, f.k, f.v, MaxIDLen)
-	}
+	checkString(add, "id", e.ID, MaxIDLen)
+	checkString(add, "tenant", e.Tenant, MaxIDLen)
+	checkString(add, "inbox", e.Inbox, MaxIDLen)
+	checkString(add, "contact", e.Contact, MaxIDLen)
+	checkString(add, "conversation", e.Conversation, MaxIDLen)
+	checkString(add, "message", e.Message, MaxIDLen)
+	checkString(add, "reply_to", e.ReplyTo, MaxIDLen)
+	checkString(add, "message_type", e.MessageType, MaxIDLen)
+	checkString(add, "referral", e.Referral, MaxIDLen)
+	checkString(add, "agent", e.Agent, MaxIDLen)
+	checkString(add, "team", e.Team, MaxIDLen)
+	checkString(add, "assistant", e.Assistant, MaxIDLen)
+	checkString(add, "template", e.Template, MaxIDLen)
+	checkString(add, "template_category", e.TemplateCategory, MaxIDLen)
+	checkString(add, "campaign", e.Campaign, MaxIDLen)
+	checkString(add, "campaign_version", e.CampaignVersion, MaxIDLen)
+	checkString(add, "flow", e.Flow, MaxIDLen)
+	checkString(add, "flow_version", e.FlowVersion, MaxIDLen)
+	checkString(add, "node", e.Node, MaxIDLen)
+	checkString(add, "status", string(e.Status), MaxIDLen)
+	checkString(add, "error_code", e.ErrorCode, MaxIDLen)
+	checkString(add, "pricing_model", e.PricingModel, MaxIDLen)
+	checkString(add, "pricing_type", e.PricingType, MaxIDLen)
+	checkString(add, "pricing_category", e.PricingCategory, MaxIDLen)
+	checkString(add, "billing_conversation", e.BillingConversation, MaxIDLen)
+	checkString(add, "country", e.Country, MaxIDLen)
+	checkString(add, "goal", e.Goal, MaxIDLen)
+	checkString(add, "link", e.Link, MaxIDLen)
+	checkString(add, "reference", e.Reference, MaxIDLen)
+	checkString(add, "payment", e.Payment, MaxIDLen)
+	checkString(add, "provider", e.Provider, MaxIDLen)
 	checkString(add, "suggested", e.Suggested, MaxTextLen)
 	checkString(add, "final", e.Final, MaxTextLen)
 	if len(e.Attrs) > MaxAttrs {
 		add("attrs", ErrInvalidValue, "more than "+strconv.Itoa(MaxAttrs)+" attributes")
 	}
-	for _, k := range slices.Sorted(maps.Keys(e.Attrs)) {
-		v := e.Attrs[k]
+	var bad []string // attrs keys at fault, reported in key order
+	for k, v := range e.Attrs {
+		if k == "" || len(k) > MaxIDLen || len(v) > MaxTextLen || !utf8.ValidString(k) || !utf8.ValidString(v) {
+			bad = append(bad, k)
+		}
+	}
+	slices.Sort(bad)
+	for _, k := range bad {
 		if k == "" {
 			add("attrs", ErrInvalidValue, "empty key")
 			continue
 		}
 		checkString(add, "attrs."+k, k, MaxIDLen)
-		checkString(add, "attrs."+k, v, MaxTextLen)
+		checkString(add, "attrs."+k, e.Attrs[k], MaxTextLen)
 	}
 }
 
