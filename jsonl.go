@@ -220,19 +220,31 @@ func jsonKind(k string) string {
 	return "a " + k
 }
 
-// peekID returns the "id" of data when it can be read, for error messages.
+// peekID returns the top-level "id" of data when it can be read, even from
+// a truncated or otherwise broken object, for error messages.
 func peekID(data []byte) string {
-	var v struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if json.NewDecoder(bytes.NewReader(data)).Decode(&v) != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return ""
 	}
-	var s string
-	if json.Unmarshal(v.ID, &s) != nil || len(s) > MaxIDLen {
-		return ""
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if k == "id" {
+			v, err := dec.Token()
+			if s, ok := v.(string); err == nil && ok && len(s) <= MaxIDLen {
+				return s
+			}
+			return ""
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
 	}
-	return s
+	return ""
 }
 
 // DecodeOptions configures a [Decoder]. The zero value (or nil) is strict

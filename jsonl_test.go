@@ -141,7 +141,7 @@ func TestDecodeErrors(t *testing.T) {
 		err   error
 		id    string
 	}{
-		{`{"id":"e1","tenant":"t"`, "", cm.ErrSyntax, ""},
+		{`{"id":"e1","tenant":"t"`, "", cm.ErrSyntax, "e1"},
 		{`not json`, "", cm.ErrSyntax, ""},
 		{`{"id":"e1"} {"id":"e2"}`, "", cm.ErrSyntax, "e1"},
 		{`{"id":"e1","billable":"yes"}`, "billable", cm.ErrSyntax, "e1"},
