@@ -231,6 +231,9 @@ func (e *Event) checkLengths(add func(string, error, string)) {
 }
 
 func checkString(add func(string, error, string), field, v string, max int) {
+	if v == "" {
+		return
+	}
 	if len(v) > max {
 		add(field, ErrInvalidValue, "longer than "+strconv.Itoa(max)+" bytes")
 	} else if !utf8.ValidString(v) {

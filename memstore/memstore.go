@@ -46,6 +46,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"slices"
 	"sort"
@@ -180,39 +181,59 @@ func (s *Store) Append(ctx context.Context, events ...cm.Event) (cm.AppendResult
 }
 
 // batchIndex finds an earlier event of the same call with the same tenant
-// and id: a linear search for small calls, a map for large ones.
+// and id: a linear search for small calls, an open-addressing table of
+// event positions for large ones.
 type batchIndex struct {
-	idx []int
-	m   map[[2]string]int
+	idx   []int
+	slots []int32 // position+1; 0 is empty
+	seed  maphash.Seed
 }
 
 func newBatchIndex(n int) *batchIndex {
 	b := &batchIndex{}
 	if n > 32 {
-		b.m = make(map[[2]string]int, n)
+		size := 64
+		for size < 2*n {
+			size *= 2
+		}
+		b.slots = make([]int32, size)
+		b.seed = maphash.MakeSeed()
 	}
 	return b
 }
 
 func (b *batchIndex) lookup(evs []cm.Event, e *cm.Event) (int, bool) {
-	if b.m != nil {
-		j, ok := b.m[[2]string{e.Tenant, e.ID}]
-		return j, ok
+	if b.slots == nil {
+		for _, j := range b.idx {
+			if evs[j].ID == e.ID && evs[j].Tenant == e.Tenant {
+				return j, true
+			}
+		}
+		return 0, false
 	}
-	for _, j := range b.idx {
-		if evs[j].ID == e.ID && evs[j].Tenant == e.Tenant {
-			return j, true
+	mask := uint64(len(b.slots) - 1)
+	for i := maphash.String(b.seed, e.ID) & mask; ; i = (i + 1) & mask {
+		v := b.slots[i]
+		if v == 0 {
+			return 0, false
+		}
+		if o := &evs[v-1]; o.ID == e.ID && o.Tenant == e.Tenant {
+			return int(v - 1), true
 		}
 	}
-	return 0, false
 }
 
 func (b *batchIndex) add(evs []cm.Event, i int) {
-	if b.m != nil {
-		b.m[[2]string{evs[i].Tenant, evs[i].ID}] = i
+	if b.slots == nil {
+		b.idx = append(b.idx, i)
 		return
 	}
-	b.idx = append(b.idx, i)
+	mask := uint64(len(b.slots) - 1)
+	j := maphash.String(b.seed, evs[i].ID) & mask
+	for b.slots[j] != 0 {
+		j = (j + 1) & mask
+	}
+	b.slots[j] = int32(i + 1)
 }
 
 // read returns a snapshot of tenant's events and an index covering exactly

@@ -88,6 +88,13 @@ func senderCode(s cm.Sender) byte {
 // tables are the symbol tables of one tenant.
 type tables struct {
 	contacts, convs, msgs, syms *symtab
+	// last caches, per field, the last value interned and its id: runs of
+	// events repeat inboxes, statuses and pricing, and a string comparison
+	// is cheaper than a hash lookup.
+	last [fAttrs]struct {
+		s  string // aliases the symbol table's memory
+		id uint32
+	}
 }
 
 // encode appends e's record to dst, interning its strings in t.
@@ -143,8 +150,13 @@ func encode(dst []byte, e *cm.Event, t *tables) []byte {
 	set(fAttrs, len(e.Attrs) > 0)
 	dst = binary.AppendUvarint(dst, bits)
 
-	sym := func(tab *symtab, s string) {
-		dst = binary.AppendUvarint(dst, uint64(tab.intern(s)))
+	sym := func(b int, tab *symtab, s string) {
+		c := &t.last[b]
+		if c.s != s || c.s == "" {
+			c.id = tab.intern(s)
+			c.s = tab.str(c.id)
+		}
+		dst = binary.AppendUvarint(dst, uint64(c.id))
 	}
 	for b := 0; bits>>b != 0; b++ {
 		if bits&(1<<b) == 0 {
@@ -154,79 +166,79 @@ func encode(dst []byte, e *cm.Event, t *tables) []byte {
 		case fChannel:
 			dst = append(dst, channelCode(e.Channel))
 		case fInbox:
-			sym(t.syms, e.Inbox)
+			sym(b, t.syms, e.Inbox)
 		case fConversation:
-			sym(t.convs, e.Conversation)
+			sym(b, t.convs, e.Conversation)
 		case fMessage:
-			sym(t.msgs, e.Message)
+			sym(b, t.msgs, e.Message)
 		case fSender:
 			dst = append(dst, senderCode(e.Sender))
 		case fStatus:
-			sym(t.syms, string(e.Status))
+			sym(b, t.syms, string(e.Status))
 		case fPricingModel:
-			sym(t.syms, e.PricingModel)
+			sym(b, t.syms, e.PricingModel)
 		case fPricingType:
-			sym(t.syms, e.PricingType)
+			sym(b, t.syms, e.PricingType)
 		case fPricingCategory:
-			sym(t.syms, e.PricingCategory)
+			sym(b, t.syms, e.PricingCategory)
 		case fBillable:
 			dst = append(dst, byte(e.Billable))
 		case fCountry:
-			sym(t.syms, e.Country)
+			sym(b, t.syms, e.Country)
 		case fAgent:
-			sym(t.syms, e.Agent)
+			sym(b, t.syms, e.Agent)
 		case fTeam:
-			sym(t.syms, e.Team)
+			sym(b, t.syms, e.Team)
 		case fAssistant:
-			sym(t.syms, e.Assistant)
+			sym(b, t.syms, e.Assistant)
 		case fMessageType:
-			sym(t.syms, e.MessageType)
+			sym(b, t.syms, e.MessageType)
 		case fReplyTo:
-			sym(t.msgs, e.ReplyTo)
+			sym(b, t.msgs, e.ReplyTo)
 		case fTemplate:
-			sym(t.syms, e.Template)
+			sym(b, t.syms, e.Template)
 		case fTemplateCategory:
-			sym(t.syms, e.TemplateCategory)
+			sym(b, t.syms, e.TemplateCategory)
 		case fCampaign:
-			sym(t.syms, e.Campaign)
+			sym(b, t.syms, e.Campaign)
 		case fCampaignVersion:
-			sym(t.syms, e.CampaignVersion)
+			sym(b, t.syms, e.CampaignVersion)
 		case fFlow:
-			sym(t.syms, e.Flow)
+			sym(b, t.syms, e.Flow)
 		case fFlowVersion:
-			sym(t.syms, e.FlowVersion)
+			sym(b, t.syms, e.FlowVersion)
 		case fNode:
-			sym(t.syms, e.Node)
+			sym(b, t.syms, e.Node)
 		case fErrorCode:
-			sym(t.syms, e.ErrorCode)
+			sym(b, t.syms, e.ErrorCode)
 		case fReferral:
-			sym(t.syms, e.Referral)
+			sym(b, t.syms, e.Referral)
 		case fBillingConversation:
-			sym(t.syms, e.BillingConversation)
+			sym(b, t.syms, e.BillingConversation)
 		case fGoal:
-			sym(t.syms, e.Goal)
+			sym(b, t.syms, e.Goal)
 		case fAmount:
 			dst = putAmount(dst, e.Amount, t.syms)
 		case fCurrency:
-			sym(t.syms, e.Currency)
+			sym(b, t.syms, e.Currency)
 		case fLink:
-			sym(t.syms, e.Link)
+			sym(b, t.syms, e.Link)
 		case fReference:
-			sym(t.syms, e.Reference)
+			sym(b, t.syms, e.Reference)
 		case fPayment:
-			sym(t.syms, e.Payment)
+			sym(b, t.syms, e.Payment)
 		case fProvider:
-			sym(t.syms, e.Provider)
+			sym(b, t.syms, e.Provider)
 		case fSuggested:
-			sym(t.syms, e.Suggested)
+			sym(b, t.syms, e.Suggested)
 		case fFinal:
-			sym(t.syms, e.Final)
+			sym(b, t.syms, e.Final)
 		case fTranslated:
 		case fAttrs:
 			dst = binary.AppendUvarint(dst, uint64(len(e.Attrs)))
 			for k, v := range e.Attrs {
-				sym(t.syms, k)
-				sym(t.syms, v)
+				dst = binary.AppendUvarint(dst, uint64(t.syms.intern(k)))
+				dst = binary.AppendUvarint(dst, uint64(t.syms.intern(v)))
 			}
 		}
 	}

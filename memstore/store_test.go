@@ -51,8 +51,11 @@ func synth(tenant string, n int, seed uint64) []cm.Event {
 			e.Amount = decimal.New(int64(r.IntN(100000)+1), -2)
 		case 5:
 			e.Type, e.Contact = cm.CreditsTopup, ""
-			e.Amount, e.Currency = decimal.RequireFromString("123456789012345678901234.5"), "USD"
-			e.ID = strings.Repeat("long-id-", 10) + e.ID
+			e.Amount, e.Currency = decimal.New(int64(r.IntN(1000)+1), 0), "USD"
+			if i%97 == 0 { // beyond int64, and a long id
+				e.Amount = decimal.RequireFromString("123456789012345678901234.5")
+				e.ID = strings.Repeat("long-id-", 10) + e.ID
+			}
 		}
 		out[i] = e
 	}
