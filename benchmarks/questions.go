@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/internal/demo"
+)
+
+// questions lists what is asked of both engines. Each engine's questions
+// are added as the engine lands.
+func questions() []question {
+	return []question{
+		{name: "events by type per day", ours: eventsByDayOurs, duck: eventsByDayDuck},
+	}
+}
+
+// thirtyDays returns the demo tenant acme's last 30 days at its latest event.
+func thirtyDays(ctx context.Context, w *workload) (cm.Calendar, cm.Range, error) {
+	cal := cm.NewCalendar(demo.Location("acme"))
+	var last time.Time
+	for e, err := range w.store.Scan(ctx, cm.Query{Tenant: "acme", Range: cm.Range{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}}) {
+		if err != nil {
+			return cal, cm.Range{}, err
+		}
+		last = e.Time
+	}
+	r, err := cal.PresetRange(cm.Last30Days, last)
+	return cal, r, err
+}
+
+func eventsByDayOurs(ctx context.Context, w *workload) ([]string, error) {
+	cal, r, err := thirtyDays(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	days, err := cal.Buckets(r, cm.Day)
+	if err != nil {
+		return nil, err
+	}
+	counts := make([][cm.NumTypes]int, days.Len())
+	for e, err := range w.store.Scan(ctx, cm.Query{Tenant: "acme", Range: r}) {
+		if err != nil {
+			return nil, err
+		}
+		c, _ := cm.TypeCode(e.Type)
+		counts[days.Index(e.Time)][c]++
+	}
+	var out []string
+	for i, s := range days.Starts {
+		for c, n := range counts[i] {
+			if n > 0 {
+				out = append(out, fmt.Sprintf("%s %s %d", s.Format("2006-01-02"), cm.TypeOfCode(uint8(c)), n))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func eventsByDayDuck(ctx context.Context, w *workload) ([]string, error) {
+	_, r, err := thirtyDays(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := w.db.QueryContext(ctx, `
+		SELECT strftime(date_trunc('day', local_time), '%Y-%m-%d') AS day, type, count(*)
+		FROM events WHERE tenant = 'acme' AND time >= ? AND time < ?
+		GROUP BY ALL`, r.From, r.To)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var day, typ string
+		var n int
+		if err := rows.Scan(&day, &typ, &n); err != nil {
+			return nil, err
+		}
+		out = append(out, fmt.Sprintf("%s %s %d", day, typ, n))
+	}
+	slices.Sort(out)
+	return out, rows.Err()
+}
