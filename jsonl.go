@@ -35,6 +35,15 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 // parseEvent decodes one JSON object into an Event. Errors are *EventError
 // without a line number.
 func parseEvent(data []byte, lenient bool) (Event, error) {
+	if ev, ok := parseFast(data); ok {
+		return ev, nil
+	}
+	return parseSlow(data, lenient)
+}
+
+// parseSlow decodes with encoding/json: the reference semantics, and the
+// source of every decoding error.
+func parseSlow(data []byte, lenient bool) (Event, error) {
 	var w wireEvent
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
