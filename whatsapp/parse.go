@@ -324,7 +324,7 @@ func (p *Parser) value(res *Result, l loc, waba string, v *wValue) error {
 	inbox := v.Metadata.PhoneNumberID
 	tenant, ok := p.route(inbox, waba)
 	if !ok {
-		return fmt.Errorf("whatsapp: %s: phone number id %q: %w", l.path(""), inbox, ErrUnknownTenant)
+		return fmt.Errorf("whatsapp: %s: no route for phone number id %q, no default tenant and no WABA id: %w", l.path(""), inbox, ErrUnknownTenant)
 	}
 	if err := checkTenant(tenant); err != nil {
 		return &ParseError{Path: "entry[" + strconv.Itoa(l.entry) + "].id", Err: err}
