@@ -62,10 +62,10 @@ func ExampleNewHandler() {
 		return w.Code
 	}
 	body := []byte(statusBody)
-	fmt.Println(post(body, whatsapp.Sign(body, secret)))              // stored
-	fmt.Println(post(body, whatsapp.Sign(body, secret)))              // re-delivered: nothing new
+	fmt.Println(post(body, whatsapp.Sign(body, secret)))               // stored
+	fmt.Println(post(body, whatsapp.Sign(body, secret)))               // re-delivered: nothing new
 	fmt.Println(post(body, whatsapp.Sign(body, []byte("not secret")))) // refused
-	fmt.Println(post(body[:40], whatsapp.Sign(body[:40], secret)))    // truncated
+	fmt.Println(post(body[:40], whatsapp.Sign(body[:40], secret)))     // truncated
 
 	st := h.Stats()
 	fmt.Printf("accepted %d, events %d, duplicates %d, bad signature %d, malformed %d\n",
