@@ -29,6 +29,7 @@ func main() {
 	runs := flag.Int("runs", 5, "timed runs per question and engine (the median is reported)")
 	seed := flag.Uint64("seed", 1, "demo workload seed")
 	only := flag.String("q", "", "comma-separated question names to run (default all)")
+	storeOnly := flag.Bool("store-only", false, "only load memstore and report its ingest speed and memory (no DuckDB, no questions)")
 	flag.Parse()
 	ctx := context.Background()
 	fmt.Printf("machine: %s/%s, %d CPUs (GOMAXPROCS %d), %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
@@ -37,6 +38,14 @@ func main() {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			fail(err)
+		}
+		if *storeOnly {
+			r, err := loadStore(ctx, n, *seed)
+			if err != nil {
+				fail(err)
+			}
+			rows = append(rows, r)
+			continue
 		}
 		w, err := load(ctx, n, *seed)
 		if err != nil {

@@ -48,6 +48,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"iter"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -92,36 +93,33 @@ func (s *Store) partFor(tenant string) *part {
 }
 
 // Append implements [convometrics.Appender]: it validates the events,
-// ignores exact repeats and stores the rest, atomically.
+// ignores exact repeats and stores the rest, atomically. Large calls are
+// validated, and their tenants stored, on all cores.
 func (s *Store) Append(ctx context.Context, events ...cm.Event) (cm.AppendResult, error) {
 	var res cm.AppendResult
 	if len(events) == 0 {
 		return res, ctx.Err()
 	}
-	var errs []error
-	for i := range events {
-		if err := events[i].Validate(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return res, fmt.Errorf("memstore: append: %w", errors.Join(errs...))
+	if err := validateAll(events); err != nil {
+		return res, fmt.Errorf("memstore: append: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
 
-	// Group by tenant and lock the parts in name order.
-	names := []string{events[0].Tenant}
-	for i := 1; i < len(events); i++ {
-		if t := events[i].Tenant; t != events[i-1].Tenant && !slices.Contains(names, t) {
-			names = append(names, t)
-		}
+	// Group by tenant (in order of first appearance within the call) and
+	// lock the parts in name order.
+	groups := groupByTenant(events)
+	parts := make([]*part, len(groups))
+	for i := range groups {
+		parts[i] = s.partFor(groups[i].tenant)
 	}
-	slices.Sort(names)
-	parts := make([]*part, len(names))
-	for i, n := range names {
-		parts[i] = s.partFor(n)
+	order := make([]int, len(groups))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(groups[a].tenant, groups[b].tenant) })
+	for _, i := range order {
 		parts[i].mu.Lock()
 	}
 	defer func() {
@@ -129,40 +127,32 @@ func (s *Store) Append(ctx context.Context, events ...cm.Event) (cm.AppendResult
 			p.mu.Unlock()
 		}
 	}()
-	partOf := func(tenant string) *part {
-		if len(parts) == 1 {
-			return parts[0]
+
+	parallel := len(groups) > 1 && len(events) >= 2048 && runtime.GOMAXPROCS(0) > 1
+	each := func(f func(g *group, p *part)) {
+		if !parallel {
+			for i := range groups {
+				f(&groups[i], parts[i])
+			}
+			return
 		}
-		i, _ := slices.BinarySearch(names, tenant)
-		return parts[i]
+		var wg sync.WaitGroup
+		for i := range groups {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				f(&groups[i], parts[i])
+			}(i)
+		}
+		wg.Wait()
 	}
 
 	// Classify every event without changing anything.
-	keep := make([]bool, len(events))
-	first := newBatchIndex(len(events))
-	var stored cm.Event
-	for i := range events {
-		e := &events[i]
-		if j, ok := first.lookup(events, e); ok {
-			if events[j].Equal(e) {
-				res.Duplicates++
-			} else {
-				errs = append(errs, &cm.ConflictError{Tenant: e.Tenant, ID: e.ID})
-			}
-			continue
-		}
-		p := partOf(e.Tenant)
-		if k, ok := p.ids.find(e.ID, p.idOf); ok {
-			p.get(k, &stored)
-			if stored.Equal(e) {
-				res.Duplicates++
-			} else {
-				errs = append(errs, &cm.ConflictError{Tenant: e.Tenant, ID: e.ID})
-			}
-			continue
-		}
-		first.add(events, i)
-		keep[i] = true
+	each(func(g *group, p *part) { g.classify(events, p) })
+	var errs []error
+	for i := range groups {
+		errs = append(errs, groups[i].errs...)
+		res.Duplicates += groups[i].dups
 	}
 	if len(errs) > 0 {
 		return cm.AppendResult{}, fmt.Errorf("memstore: append: %w", errors.Join(errs...))
@@ -170,14 +160,101 @@ func (s *Store) Append(ctx context.Context, events ...cm.Event) (cm.AppendResult
 	if err := ctx.Err(); err != nil {
 		return cm.AppendResult{}, err
 	}
-	var scratch []byte
-	for i := range events {
-		if keep[i] {
-			scratch = partOf(events[i].Tenant).add(&events[i], scratch)
-			res.Appended++
+	each(func(g *group, p *part) {
+		p.ids.reserve(p.n+len(g.keep), p.idOf)
+		var scratch []byte
+		for _, i := range g.keep {
+			scratch = p.add(&events[i], scratch)
 		}
+	})
+	for i := range groups {
+		res.Appended += len(groups[i].keep)
 	}
 	return res, nil
+}
+
+// validateAll validates every event, on all cores for large calls, and
+// joins the errors in event order.
+func validateAll(events []cm.Event) error {
+	n := runtime.GOMAXPROCS(0)
+	if len(events) < 4096 || n < 2 {
+		var errs []error
+		for i := range events {
+			if err := events[i].Validate(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}
+	errs := make([]error, len(events))
+	var wg sync.WaitGroup
+	chunk := (len(events) + n - 1) / n
+	for lo := 0; lo < len(events); lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				errs[i] = events[i].Validate()
+			}
+		}(lo, min(lo+chunk, len(events)))
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// group is the part of a call that goes to one tenant.
+type group struct {
+	tenant string
+	idx    []int // positions in the call
+	keep   []int // positions to store
+	dups   int
+	errs   []error
+}
+
+func groupByTenant(events []cm.Event) []group {
+	gs := []group{{tenant: events[0].Tenant}}
+	cur := 0
+	for i := range events {
+		t := events[i].Tenant
+		if t != gs[cur].tenant {
+			cur = slices.IndexFunc(gs, func(g group) bool { return g.tenant == t })
+			if cur < 0 {
+				gs = append(gs, group{tenant: t})
+				cur = len(gs) - 1
+			}
+		}
+		gs[cur].idx = append(gs[cur].idx, i)
+	}
+	return gs
+}
+
+// classify sorts the group's events into new ones, exact repeats and
+// conflicts, changing nothing (caller holds p.mu).
+func (g *group) classify(events []cm.Event, p *part) {
+	first := newBatchIndex(len(g.idx))
+	var stored cm.Event
+	for _, i := range g.idx {
+		e := &events[i]
+		if j, ok := first.lookup(events, e); ok {
+			if events[j].Equal(e) {
+				g.dups++
+			} else {
+				g.errs = append(g.errs, &cm.ConflictError{Tenant: e.Tenant, ID: e.ID})
+			}
+			continue
+		}
+		if k, ok := p.ids.find(e.ID, p.idOf); ok {
+			p.get(k, &stored)
+			if stored.Equal(e) {
+				g.dups++
+			} else {
+				g.errs = append(g.errs, &cm.ConflictError{Tenant: e.Tenant, ID: e.ID})
+			}
+			continue
+		}
+		first.add(events, i)
+		g.keep = append(g.keep, i)
+	}
 }
 
 // batchIndex finds an earlier event of the same call with the same tenant

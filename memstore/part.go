@@ -87,10 +87,18 @@ func (p *part) get(i uint32, e *cm.Event) {
 // add appends a validated, new event (under mu).
 func (p *part) add(e *cm.Event, scratch []byte) []byte {
 	if p.n&segMask == 0 {
+		seg := &segment{}
 		if k := len(p.segs); k > 0 {
-			p.segs[k-1].seal()
+			prev := p.segs[k-1]
+			prev.seal()
+			// The next segment will hold about as much: size it once.
+			seg.times = make([]int64, 0, segSize)
+			seg.types = make([]uint8, 0, segSize)
+			seg.contacts = make([]uint32, 0, segSize)
+			seg.ends = make([]uint32, 0, segSize)
+			seg.arena = make([]byte, 0, len(prev.arena)+len(prev.arena)/8)
 		}
-		p.segs = append(p.segs, &segment{})
+		p.segs = append(p.segs, seg)
 	}
 	seg := p.segs[len(p.segs)-1]
 	code, _ := cm.TypeCode(e.Type)
@@ -229,9 +237,22 @@ func (t *idtab) put(h uint64, v uint32) {
 	t.tags[i] = tagOf(h)
 }
 
-func (t *idtab) grow(idOf func(uint32) string) {
+// reserve grows the table once for n entries, instead of doubling
+// repeatedly while a large call is stored.
+func (t *idtab) reserve(n int, idOf func(uint32) string) {
+	size := max(16, len(t.slots))
+	for n*4 > size*3 {
+		size *= 2
+	}
+	if size > len(t.slots) {
+		t.rehash(size, idOf)
+	}
+}
+
+func (t *idtab) grow(idOf func(uint32) string) { t.rehash(max(16, 2*len(t.slots)), idOf) }
+
+func (t *idtab) rehash(n int, idOf func(uint32) string) {
 	old := t.slots
-	n := max(16, 2*len(old))
 	t.slots, t.tags = make([]uint32, n), make([]uint8, n)
 	for _, v := range old {
 		if v != 0 {
