@@ -17,7 +17,8 @@ type Type string
 // fields engines read.
 const (
 	// MessageReceived is an inbound message from the contact.
-	// Requires contact. Optional: message, reply_to, referral, message_type.
+	// Requires contact. Optional: message, reply_to, referral, message_type,
+	// country (the contact's country, e.g. from the whatsapp adapter).
 	MessageReceived Type = "message.received"
 	// MessageSent is an outbound message to the contact.
 	// Requires contact and sender. Optional: message, agent, team, assistant,
