@@ -2,6 +2,7 @@ package demo
 
 import (
 	"container/heap"
+	"slices"
 	"strconv"
 	"time"
 
@@ -45,9 +46,8 @@ func (s *script) ev(e cm.Event) string {
 // flowName forces the flow that starts.
 func (g *generator) session(t *tenant, c *contact, at time.Time, replyTo, campaign, flowName string) {
 	if at.Before(c.busyUntil) {
-		at = c.busyUntil.Add(g.dur(10*time.Minute, 6*time.Hour))
+		at = g.arrivalAfter(t, c.busyUntil)
 	}
-	before := g.pushed
 	s := &script{g: g, t: t, c: c, at: at, campaign: campaign}
 	if t.cfg.convIDs {
 		s.conv = t.next('v')
@@ -112,8 +112,6 @@ func (g *generator) session(t *tenant, c *contact, at time.Time, replyTo, campai
 	if c.channel != cm.ChannelTest && g.r.IntN(100) < 55 {
 		heap.Push(&t.returns, ret{at: c.busyUntil.Add(g.dur(2*time.Hour, 20*24*time.Hour)), c: c})
 	}
-	g.sessions++
-	g.sessionEvents += g.pushed - before
 }
 
 // in writes an inbound message; the first message of an ad contact carries
@@ -216,19 +214,34 @@ func (s *script) statuses(m cm.Event, inCSW bool, failPerMille int) {
 	}
 }
 
-// price sets the pricing WhatsApp reports for message m.
+// serviceCharged is the day service messages and utility templates inside
+// the customer-service window stop being free (WHATSAPP.md §3.5), at local
+// midnight in the business's zone.
+var serviceCharged = [3]int{2026, 10, 1}
+
+// authIntl lists the recipient countries with an authentication-international
+// rate (WHATSAPP.md §3.1).
+var authIntl = []string{"AE", "EG", "ID", "IN", "MY", "NG", "PK", "SA", "ZA"}
+
+// price sets the pricing WhatsApp reports for message m, whose status is at
+// at: free in the free-entry-point window; free in the customer-service
+// window for non-templates and utility templates until 2026-10-01 (local),
+// charged after it; templates otherwise charged.
 func (s *script) price(e *cm.Event, m cm.Event, inCSW bool, at time.Time) {
 	e.PricingModel = "PMP"
+	charged := !at.Before(time.Date(serviceCharged[0], time.Month(serviceCharged[1]), serviceCharged[2], 0, 0, 0, 0, s.t.loc))
 	switch {
 	case s.c.ad && at.Before(s.c.fepUntil):
 		e.PricingType, e.PricingCategory, e.Billable = "free_entry_point", "referral_conversion", cm.False
+	case m.Template == "" && charged:
+		e.PricingType, e.PricingCategory, e.Billable = "regular", "service", cm.True
 	case m.Template == "":
 		e.PricingType, e.PricingCategory, e.Billable = "free_customer_service", "service", cm.False
-	case m.TemplateCategory == "utility" && inCSW:
+	case m.TemplateCategory == "utility" && inCSW && !charged:
 		e.PricingType, e.PricingCategory, e.Billable = "free_customer_service", "utility", cm.False
 	default:
 		e.PricingType, e.PricingCategory, e.Billable = "regular", m.TemplateCategory, cm.True
-		if m.TemplateCategory == "authentication" && s.c.country != s.t.cfg.country {
+		if m.TemplateCategory == "authentication" && s.c.country != s.t.cfg.country && slices.Contains(authIntl, s.c.country) {
 			e.PricingCategory = "authentication_international"
 		}
 	}
@@ -276,33 +289,65 @@ func (s *script) flow(fl *flowConfig) bool {
 	return true
 }
 
-// shop adds to the cart, sends a payment link and writes what happens to it.
+// currency picks the currency of a cart: the tenant's, sometimes its second one.
+func (s *script) currency() string {
+	if s.t.cfg.altCurrency != "" && s.g.r.IntN(10) == 0 {
+		return s.t.cfg.altCurrency
+	}
+	return s.t.cfg.currency
+}
+
+// amount draws a price of the tenant's catalogue in currency cur.
+func (s *script) amount(cur string) decimal.Decimal {
+	p := int64(s.t.cfg.prices[s.g.r.IntN(len(s.t.cfg.prices))])
+	if cur == "TRY" {
+		return decimal.New(p*100+90, -2)
+	}
+	return decimal.New(p*100, -2)
+}
+
+// shop adds to the cart (sometimes through a WhatsApp order message), has
+// the bot send a payment link and writes what happens to it.
 func (s *script) shop(fl *flowConfig) {
-	g, t := s.g, s.t
-	cur := t.cfg.currency
-	if t.cfg.altCurrency != "" && g.r.IntN(10) == 0 {
-		cur = t.cfg.altCurrency
-	}
-	price := func() decimal.Decimal {
-		p := int64(t.cfg.prices[g.r.IntN(len(t.cfg.prices))])
-		if cur == "TRY" {
-			return decimal.New(p*100+90, -2)
-		}
-		return decimal.New(p*100, -2)
-	}
+	g := s.g
+	cur := s.currency()
 	s.wait(10*time.Second, 3*time.Minute)
-	total := price()
+	if s.c.channel == cm.ChannelWhatsApp && g.r.IntN(100) < 30 {
+		s.in("order", "") // the contact ordered from the catalogue
+		s.wait(time.Second, 5*time.Second)
+	}
+	total := s.amount(cur)
 	s.ev(cm.Event{Type: cm.CartAdded, Amount: total, Currency: cur, Flow: fl.name})
 	if g.r.IntN(100) < 30 {
 		s.wait(10*time.Second, 2*time.Minute)
-		more := price()
+		more := s.amount(cur)
 		total = total.Add(more)
 		s.ev(cm.Event{Type: cm.CartAdded, Amount: more, Currency: cur, Flow: fl.name})
 	}
 	s.wait(10*time.Second, 2*time.Minute)
-	link, ref := "plink_"+t.next('l'), "ORD-"+t.next('o')
-	s.ev(cm.Event{Type: cm.PaymentLink, Link: link, Reference: ref, Amount: total, Currency: cur, Flow: fl.name, Campaign: s.campaign})
+	s.link(total, cur, cm.Event{Flow: fl.name, Campaign: s.campaign})
 	s.botSay("text", fl.name)
+}
+
+// agentSells has the assigned agent add to the cart and send a payment link.
+func (s *script) agentSells() {
+	cur := s.currency()
+	total := s.amount(cur)
+	s.ev(cm.Event{Type: cm.CartAdded, Amount: total, Currency: cur, Agent: s.agent, Team: s.team})
+	s.wait(10*time.Second, 3*time.Minute)
+	s.link(total, cur, cm.Event{Agent: s.agent, Team: s.team})
+	s.out(cm.Event{Sender: cm.SenderAgent, Agent: s.agent, Team: s.team}, 10)
+}
+
+// link writes a payment link for total in cur, sent by whoever src names
+// (flow, campaign or agent), and what happens to it: paid through the link
+// (sometimes in two parts, sometimes in another currency), paid with the
+// reference only, failed (then sometimes paid), or never paid.
+func (s *script) link(total decimal.Decimal, cur string, src cm.Event) {
+	g, t := s.g, s.t
+	link, ref := "plink_"+t.next('l'), "ORD-"+t.next('o')
+	src.Type, src.Link, src.Reference, src.Amount, src.Currency = cm.PaymentLink, link, ref, total, cur
+	s.ev(src)
 
 	pay := func(at time.Time, amount decimal.Decimal, currency string, withLink bool) string {
 		e := cm.Event{Type: cm.PaymentSucceeded, Time: at, Payment: "pay_" + t.next('y'), Reference: ref,
@@ -375,6 +420,10 @@ func (s *script) human() {
 		s.assign(t.cfg.agents[g.r.IntN(len(t.cfg.agents))])
 	}
 	s.agentReplies(1 + g.r.IntN(4))
+	if g.r.IntN(100) < 12 { // the agent sells: a cart and a payment link
+		s.wait(time.Minute, 10*time.Minute)
+		s.agentSells()
+	}
 	s.wait(time.Minute, 30*time.Minute)
 	s.ev(cm.Event{Type: cm.ConversationResolved, Agent: s.agent})
 }
@@ -404,15 +453,24 @@ func (s *script) agentReplies(rounds int) {
 		default:
 			d = t.nextOpening(s.at).Sub(s.at) + g.dur(time.Minute, 30*time.Minute)
 		}
-		s.at = s.at.Add(d)
 		if g.r.IntN(100) < 35 {
+			// the suggestion shows up while the agent is replying
+			lead := min(d/2, g.dur(2*time.Second, 40*time.Second))
+			s.at = s.at.Add(d - lead)
 			s.suggest()
+			s.at = s.at.Add(lead)
+		} else {
+			s.at = s.at.Add(d)
 		}
 		mt := "text"
 		if g.r.IntN(50) == 0 {
 			mt = "audio"
 		}
-		s.out(cm.Event{Sender: cm.SenderAgent, Agent: s.agent, Team: s.team, MessageType: mt}, 10)
+		id := s.out(cm.Event{Sender: cm.SenderAgent, Agent: s.agent, Team: s.team, MessageType: mt}, 10)
+		if s.reached && g.r.IntN(100) < 5 { // the contact reacts to the reply
+			s.wait(5*time.Second, 10*time.Minute)
+			s.in("reaction", id)
+		}
 	}
 }
 
@@ -434,34 +492,46 @@ func (s *script) suggest() {
 	default:
 		e.Translated = true // discarded after translation
 	}
-	saved := s.at
-	s.at = s.at.Add(-g.dur(2*time.Second, 40*time.Second))
 	s.ev(e)
-	s.at = saved
 }
 
 // deploy sends a campaign (or broadcast) to a batch of contacts.
-func (g *generator) deploy(t *tenant, cc campaignConfig, sender cm.Sender, dayStart time.Time, budget int) {
+func (g *generator) deploy(t *tenant, cc campaignConfig, sender cm.Sender, dayStart time.Time, budget float64) {
 	t.deployed[cc.name]++
 	version := strconv.Itoa(t.deployed[cc.name])
+	g.deployments++
 	lt := dayStart.In(t.loc)
 	at := time.Date(lt.Year(), lt.Month(), lt.Day(), 10, 0, 0, 0, t.loc)
 	if at.Before(dayStart) {
 		at = at.AddDate(0, 0, 1)
 	}
-	n := max(5, int(float64(budget)*t.cfg.share/25))
+	n := max(1, int(budget*t.cfg.share/12))
 	respond := 22
 	if sender == cm.SenderBroadcast {
 		respond = 6
 	}
 	for i := 0; i < n; i++ {
+		// A known contact is targeted once per deployment, and only when
+		// their scripted sessions ended before the send, so that their
+		// windows are known then.
 		var c *contact
-		if len(t.known) > 0 && g.r.IntN(100) < 40 {
+		switch {
+		case len(t.known) > 0 && cc.category == "utility" && g.r.IntN(100) < 60:
+			// updates go mostly to recent contacts
+			k := len(t.known)
+			c = t.known[k-1-g.r.IntN(min(k, 200))]
+		case len(t.known) > 0 && g.r.IntN(100) < 40:
 			c = t.known[g.r.IntN(len(t.known))]
 		}
-		for c == nil || c.channel != cm.ChannelWhatsApp {
-			c = g.newContact(t)
+		if c != nil {
+			if c.channel != cm.ChannelWhatsApp || c.deployment == g.deployments || !c.busyUntil.Add(-24*time.Hour).Before(at) {
+				c = nil
+			}
 		}
+		if c == nil {
+			c = g.newContact(t, true)
+		}
+		c.deployment = g.deployments
 		s := &script{g: g, t: t, c: c, at: at.Add(time.Duration(i) * 2 * time.Second), campaign: cc.name}
 		if sender == cm.SenderCampaign {
 			vars := map[string]string{"first_name": firstNames[g.r.IntN(len(firstNames))]}
