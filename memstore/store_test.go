@@ -12,6 +12,7 @@ import (
 	"time"
 
 	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/internal/demo"
 	"github.com/convometrics/convometrics/memstore"
 	"github.com/shopspring/decimal"
 )
@@ -320,3 +321,42 @@ func BenchmarkMemory(b *testing.B) {
 		runtime.KeepAlive(evs)
 	}
 }
+
+// BenchmarkAppendDemo appends 200k demo events in batches of 8192 (the demo
+// mixes four tenants, so large calls are stored on both cores).
+func BenchmarkAppendDemo(b *testing.B) {
+	var evs []cm.Event
+	for e := range demo.Generate(demo.Options{Events: appendDemoN, Seed: 1}) {
+		evs = append(evs, e)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := memstore.New()
+		for k := 0; k < len(evs); k += 8192 {
+			if _, err := s.Append(context.Background(), evs[k:min(k+8192, len(evs))]...); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
+}
+
+func BenchmarkValidateDemo(b *testing.B) {
+	var evs []cm.Event
+	for e := range demo.Generate(demo.Options{Events: 100_000, Seed: 1}) {
+		evs = append(evs, e)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for k := range evs {
+			if err := evs[k].Validate(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
+}
+
+const appendDemoN = 1_000_000
