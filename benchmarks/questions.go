@@ -10,12 +10,18 @@ import (
 	"github.com/convometrics/convometrics/internal/demo"
 )
 
-// questions lists what is asked of both engines. Each engine's questions
-// are added as the engine lands.
+// questions lists what is asked of both engines: a baseline (counting
+// events, the cost of reading them once) and each engine's questions, which
+// live in the engine's own file (q_<engine>.go).
 func questions() []question {
-	return []question{
+	qs := []question{
 		{name: "events by type per day", ours: eventsByDayOurs, duck: eventsByDayDuck},
 	}
+	qs = append(qs, sessionQuestions()...)
+	qs = append(qs, funnelQuestions()...)
+	qs = append(qs, attributionQuestions()...)
+	qs = append(qs, creditsQuestions()...)
+	return qs
 }
 
 // thirtyDays returns the demo tenant acme's last 30 days at its latest event.

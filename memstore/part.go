@@ -43,6 +43,9 @@ type part struct {
 
 	buildMu sync.Mutex            // one index build at a time
 	idx     atomic.Pointer[index] // latest index; may be older than n
+
+	cacheMu sync.Mutex    // guards frames
+	frames  []cachedFrame // recently served frames, newest first (frame.go)
 }
 
 func newPart(name string) *part {

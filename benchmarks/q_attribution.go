@@ -1,0 +1,4 @@
+package main
+
+// attributionQuestions are the attribution engine's questions (see questions).
+func attributionQuestions() []question { return nil }

@@ -1,0 +1,4 @@
+package main
+
+// funnelQuestions are the funnel engine's questions (see questions).
+func funnelQuestions() []question { return nil }
