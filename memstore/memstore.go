@@ -163,8 +163,8 @@ func (s *Store) Append(ctx context.Context, events ...cm.Event) (cm.AppendResult
 	each(func(g *group, p *part) {
 		p.ids.reserve(p.n+len(g.keep), p.idOf)
 		var scratch []byte
-		for _, i := range g.keep {
-			scratch = p.add(&events[i], scratch)
+		for k, i := range g.keep {
+			scratch = p.add(&events[i], g.hashes[k], scratch)
 		}
 	})
 	for i := range groups {
@@ -206,7 +206,8 @@ func validateAll(events []cm.Event) error {
 type group struct {
 	tenant string
 	idx    []int // positions in the call
-	keep   []int // positions to store
+	keep   []int    // positions to store
+	hashes []uint64 // the id hash (the tenant's id table seed) of each kept event
 	dups   int
 	errs   []error
 }
@@ -229,13 +230,18 @@ func groupByTenant(events []cm.Event) []group {
 }
 
 // classify sorts the group's events into new ones, exact repeats and
-// conflicts, changing nothing (caller holds p.mu).
+// conflicts, changing nothing (caller holds p.mu). Each id is hashed once,
+// with the seed of the tenant's id table, for the in-call index, the
+// store's table and the insert that follows.
 func (g *group) classify(events []cm.Event, p *part) {
 	first := newBatchIndex(len(g.idx))
 	var stored cm.Event
+	g.keep = make([]int, 0, len(g.idx))
+	g.hashes = make([]uint64, 0, len(g.idx))
 	for _, i := range g.idx {
 		e := &events[i]
-		if j, ok := first.lookup(events, e); ok {
+		h := maphash.String(p.ids.seed, e.ID)
+		if j, ok := first.lookup(events, e, h); ok {
 			if events[j].Equal(e) {
 				g.dups++
 			} else {
@@ -243,7 +249,7 @@ func (g *group) classify(events []cm.Event, p *part) {
 			}
 			continue
 		}
-		if k, ok := p.ids.find(e.ID, p.idOf); ok {
+		if k, ok := p.ids.find(h, e.ID, p.idOf); ok {
 			p.get(k, &stored)
 			if stored.Equal(e) {
 				g.dups++
@@ -252,8 +258,9 @@ func (g *group) classify(events []cm.Event, p *part) {
 			}
 			continue
 		}
-		first.add(events, i)
+		first.add(events, i, h)
 		g.keep = append(g.keep, i)
+		g.hashes = append(g.hashes, h)
 	}
 }
 
@@ -263,7 +270,6 @@ func (g *group) classify(events []cm.Event, p *part) {
 type batchIndex struct {
 	idx   []int
 	slots []int32 // position+1; 0 is empty
-	seed  maphash.Seed
 }
 
 func newBatchIndex(n int) *batchIndex {
@@ -274,12 +280,11 @@ func newBatchIndex(n int) *batchIndex {
 			size *= 2
 		}
 		b.slots = make([]int32, size)
-		b.seed = maphash.MakeSeed()
 	}
 	return b
 }
 
-func (b *batchIndex) lookup(evs []cm.Event, e *cm.Event) (int, bool) {
+func (b *batchIndex) lookup(evs []cm.Event, e *cm.Event, h uint64) (int, bool) {
 	if b.slots == nil {
 		for _, j := range b.idx {
 			if evs[j].ID == e.ID && evs[j].Tenant == e.Tenant {
@@ -289,7 +294,7 @@ func (b *batchIndex) lookup(evs []cm.Event, e *cm.Event) (int, bool) {
 		return 0, false
 	}
 	mask := uint64(len(b.slots) - 1)
-	for i := maphash.String(b.seed, e.ID) & mask; ; i = (i + 1) & mask {
+	for i := h & mask; ; i = (i + 1) & mask {
 		v := b.slots[i]
 		if v == 0 {
 			return 0, false
@@ -300,13 +305,13 @@ func (b *batchIndex) lookup(evs []cm.Event, e *cm.Event) (int, bool) {
 	}
 }
 
-func (b *batchIndex) add(evs []cm.Event, i int) {
+func (b *batchIndex) add(evs []cm.Event, i int, h uint64) {
 	if b.slots == nil {
 		b.idx = append(b.idx, i)
 		return
 	}
 	mask := uint64(len(b.slots) - 1)
-	j := maphash.String(b.seed, evs[i].ID) & mask
+	j := h & mask
 	for b.slots[j] != 0 {
 		j = (j + 1) & mask
 	}

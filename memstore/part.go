@@ -88,7 +88,7 @@ func (p *part) get(i uint32, e *cm.Event) {
 }
 
 // add appends a validated, new event (under mu).
-func (p *part) add(e *cm.Event, scratch []byte) []byte {
+func (p *part) add(e *cm.Event, h uint64, scratch []byte) []byte {
 	if p.n&segMask == 0 {
 		seg := &segment{}
 		if k := len(p.segs); k > 0 {
@@ -114,7 +114,7 @@ func (p *part) add(e *cm.Event, scratch []byte) []byte {
 	seg.ends = appendCapped(seg.ends, uint32(len(seg.arena)))
 	idx := uint32(p.n)
 	p.n++
-	p.ids.insert(e.ID, idx, p.idOf)
+	p.ids.insert(h, idx, p.idOf)
 	return scratch
 }
 
@@ -204,11 +204,10 @@ type idtab struct {
 
 func tagOf(h uint64) uint8 { return uint8(h>>57) | 0x80 }
 
-func (t *idtab) find(id string, idOf func(uint32) string) (uint32, bool) {
+func (t *idtab) find(h uint64, id string, idOf func(uint32) string) (uint32, bool) {
 	if t.n == 0 {
 		return 0, false
 	}
-	h := maphash.String(t.seed, id)
 	tag := tagOf(h)
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
@@ -222,11 +221,13 @@ func (t *idtab) find(id string, idOf func(uint32) string) (uint32, bool) {
 	}
 }
 
-func (t *idtab) insert(id string, idx uint32, idOf func(uint32) string) {
+// insert adds event idx, whose id hashes to h. Events are inserted in
+// index order, so the table always holds exactly events 0..n-1.
+func (t *idtab) insert(h uint64, idx uint32, idOf func(uint32) string) {
 	if (t.n+1)*4 > len(t.slots)*3 {
-		t.grow(idOf)
+		t.rehash(max(16, 2*len(t.slots)), idOf)
 	}
-	t.put(maphash.String(t.seed, id), idx+1)
+	t.put(h, idx+1)
 	t.n++
 }
 
@@ -252,14 +253,12 @@ func (t *idtab) reserve(n int, idOf func(uint32) string) {
 	}
 }
 
-func (t *idtab) grow(idOf func(uint32) string) { t.rehash(max(16, 2*len(t.slots)), idOf) }
-
+// rehash rebuilds the table with n slots. It reads the ids back from the
+// records in event order — sequential memory, unlike a walk of the old
+// slots, which would jump to a random record for every entry.
 func (t *idtab) rehash(n int, idOf func(uint32) string) {
-	old := t.slots
 	t.slots, t.tags = make([]uint32, n), make([]uint8, n)
-	for _, v := range old {
-		if v != 0 {
-			t.put(maphash.String(t.seed, idOf(v-1)), v)
-		}
+	for i := 0; i < t.n; i++ {
+		t.put(maphash.String(t.seed, idOf(uint32(i))), uint32(i)+1)
 	}
 }

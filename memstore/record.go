@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"encoding/binary"
+	mbits "math/bits"
 	"time"
 	"unsafe"
 
@@ -158,10 +159,8 @@ func encode(dst []byte, e *cm.Event, t *tables) []byte {
 		}
 		dst = binary.AppendUvarint(dst, uint64(c.id))
 	}
-	for b := 0; bits>>b != 0; b++ {
-		if bits&(1<<b) == 0 {
-			continue
-		}
+	for m := bits; m != 0; m &= m - 1 {
+		b := mbits.TrailingZeros64(m)
 		switch b {
 		case fChannel:
 			dst = append(dst, channelCode(e.Channel))
@@ -288,10 +287,8 @@ func decode(rec []byte, v *views, e *cm.Event) {
 		rec = rec[n:]
 		return tab.str(uint32(id))
 	}
-	for b := 0; bits>>b != 0; b++ {
-		if bits&(1<<b) == 0 {
-			continue
-		}
+	for m := bits; m != 0; m &= m - 1 {
+		b := mbits.TrailingZeros64(m)
 		switch b {
 		case fChannel:
 			e.Channel = channelCodes[rec[0]]
