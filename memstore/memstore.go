@@ -205,7 +205,7 @@ func validateAll(events []cm.Event) error {
 // group is the part of a call that goes to one tenant.
 type group struct {
 	tenant string
-	idx    []int // positions in the call
+	idx    []int    // positions in the call
 	keep   []int    // positions to store
 	hashes []uint64 // the id hash (the tenant's id table seed) of each kept event
 	dups   int
