@@ -22,7 +22,6 @@ const DefaultRunTimeout = 24 * time.Hour
 // Type codes used in the hot loops.
 var (
 	tReceived  = code(cm.MessageReceived)
-	tOpened    = code(cm.ConversationOpened)
 	tResolved  = code(cm.ConversationResolved)
 	tReopened  = code(cm.ConversationReopened)
 	tStarted   = code(cm.FlowStarted)
