@@ -197,15 +197,24 @@ func (w *worker) step(e *evt, s int, excl, multi bool, bdStep int, want uint32) 
 	if multi && usedOn(p, e.row, c.optional) {
 		return
 	}
-	nw := *p
-	nw.done |= 1 << (s - 1)
-	nw.t[s-1], nw.row[s-1] = e.t, e.row
+	better := s > w.depth || (s == w.depth && w.max.excluded)
 	if !p.excluded {
-		w.slots[s] = nw
+		fill(&w.slots[s], p, s, e)
 	}
-	if s > w.depth || (s == w.depth && w.max.excluded) {
-		w.max, w.depth = nw, s
+	if better {
+		fill(&w.max, p, s, e)
+		w.depth = s
 	}
+}
+
+// fill sets dst to attempt src advanced to step position s by event e.
+// Only the steps before s are copied: an attempt at s has no later ones.
+func fill(dst, src *slot, s int, e *evt) {
+	dst.set, dst.excluded, dst.entry, dst.done = true, src.excluded, src.entry, src.done|1<<(s-1)
+	for k := 0; k < s-1; k++ {
+		dst.t[k], dst.row[k] = src.t[k], src.row[k]
+	}
+	dst.t[s-1], dst.row[s-1] = e.t, e.row
 }
 
 // usedOn reports whether row already fills a required step of attempt p.

@@ -1,0 +1,215 @@
+package funnel_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/funnel"
+	"github.com/convometrics/convometrics/internal/demo"
+	"github.com/convometrics/convometrics/internal/frame"
+	"github.com/google/go-cmp/cmp"
+)
+
+// demoEvents returns a small demo workload (cached).
+var demoCache []cm.Event
+
+func demoEvents(t testing.TB) []cm.Event {
+	if demoCache == nil {
+		for e := range demo.Generate(demo.Options{Events: 30_000, Seed: 3}) {
+			demoCache = append(demoCache, e)
+		}
+	}
+	return demoCache
+}
+
+// propertyQueries are the funnels the properties are checked on.
+func propertyQueries() map[string]funnel.Query {
+	week := funnel.Window{Value: 7, Unit: funnel.Day}
+	qs := map[string]funnel.Query{
+		"ordered by flow": {Funnel: funnel.Definition{Steps: inboundCartPaid, Window: week},
+			Breakdown: &funnel.Breakdown{Field: "flow"}, List: true},
+		"strict": {Funnel: funnel.Definition{Steps: steps(cm.MessageReceived, cm.ConversationOpened, cm.MessageSent), Order: funnel.Strict}, List: true},
+		"unordered": {Funnel: funnel.Definition{Steps: steps(cm.FlowStarted, cm.CartAdded, cm.PaymentLink), Order: funnel.Unordered,
+			Window: funnel.Window{Value: 1, Unit: funnel.Hour}}, Breakdown: &funnel.Breakdown{Field: "flow", Attribution: funnel.AllEvents}},
+		"exclusion and optional": {Funnel: funnel.Definition{
+			Steps:      []funnel.Step{{Type: cm.FlowStarted}, {Type: cm.FlowNode, Where: []funnel.Match{{Field: "node", Value: "checkout"}}, Optional: true}, {Type: cm.FlowCompleted}},
+			Exclusions: []funnel.Exclusion{{Type: cm.ConversationHandoff}}},
+			Breakdown: &funnel.Breakdown{Field: "attrs.size", Attribution: funnel.StepAttribution, Step: 1}, List: true},
+		"conversations": {Funnel: funnel.Definition{Steps: steps(cm.MessageReceived, cm.FlowStarted, cm.CartAdded), Unit: funnel.UnitConversation},
+			Breakdown: &funnel.Breakdown{Field: "campaign", Attribution: funnel.LastTouch}, List: true},
+	}
+	for k, q := range qs {
+		q.Tenant = "acme"
+		qs[k] = q
+	}
+	return qs
+}
+
+func TestPropertiesOnDemo(t *testing.T) {
+	evs := demoEvents(t)
+	ctx := context.Background()
+	base := store(t, evs)
+	shuffled := slices.Clone(evs)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	shuffledStore := store(t, shuffled)
+	twice := store(t, append(slices.Clone(shuffled), evs...))
+	// Tenant isolation: another tenant with the same contacts and every
+	// event type shifted by an hour.
+	var other []cm.Event
+	for _, e := range evs {
+		if e.Tenant == "acme" {
+			e.Tenant = "copy"
+			e.Time = e.Time.Add(-time.Hour)
+			other = append(other, e)
+		}
+	}
+	mixed := store(t, append(slices.Clone(evs), other...))
+	for name, q := range propertyQueries() {
+		t.Run(name, func(t *testing.T) {
+			want, err := funnel.Steps(ctx, base, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want.Steps[0].Count == 0 {
+				t.Fatal("nobody entered: the property would hold trivially")
+			}
+			for sname, s := range map[string]cm.Reader{"shuffled": shuffledStore, "duplicated": twice, "other tenant": mixed, "scan": scanOnly{base}} {
+				got, err := funnel.Steps(ctx, s, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("%s (-want +got):\n%s", sname, d)
+				}
+			}
+			// Partitions: fold each part separately, merge in reverse.
+			for _, n := range []int{2, 5} {
+				var accs []*funnel.Accumulator
+				for i := 0; i < n; i++ {
+					a, err := funnel.NewAccumulator(q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					spec := a.Spec()
+					spec.Query.Partition = cm.Partition{Index: i, Count: n}
+					f, err := frame.Get(ctx, base, spec)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for g := 0; g < f.NumGroups(); g++ {
+						a.Add(f, g)
+					}
+					accs = append(accs, a)
+				}
+				for i := n - 1; i > 0; i-- {
+					if err := accs[0].Merge(accs[i]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if d := cmp.Diff(want, accs[0].Result()); d != "" {
+					t.Errorf("%d partitions merged (-want +got):\n%s", n, d)
+				}
+			}
+		})
+	}
+}
+
+func TestTrendsAndTimeToConvertProperties(t *testing.T) {
+	evs := demoEvents(t)
+	ctx := context.Background()
+	base := store(t, evs)
+	shuffled := slices.Clone(evs)
+	rand.New(rand.NewPCG(5, 6)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	twice := store(t, append(shuffled, evs...))
+	cal := cm.NewCalendar(demo.Location("acme"))
+	r, err := cal.DateRange(cm.Date{Year: 2026, Month: 9, Day: 16}, cm.Date{Year: 2026, Month: 11, Day: 15}, cm.RangeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := funnel.Query{Tenant: "acme", Range: r, Funnel: funnel.Definition{Steps: inboundCartPaid, Window: funnel.Window{Value: 7, Unit: funnel.Day}},
+		Breakdown: &funnel.Breakdown{Field: "flow"}}
+	tq := funnel.TrendsQuery{Query: q, Calendar: cal, Granularity: cm.Week}
+	want, err := funnel.Trends(ctx, base, tq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := funnel.Trends(ctx, twice, tq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("trends, shuffled and duplicated (-want +got):\n%s", d)
+	}
+	entered := 0
+	for _, p := range want.Points {
+		entered += p.Value.Entered
+	}
+	if entered == 0 {
+		t.Fatal("no entries")
+	}
+	ttq := funnel.TimeToConvertQuery{Query: q}
+	wt, err := funnel.TimeToConvert(ctx, base, ttq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gt, err := funnel.TimeToConvert(ctx, twice, ttq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(wt, gt); d != "" {
+		t.Errorf("time to convert (-want +got):\n%s", d)
+	}
+	// The histogram's sample is the funnel's converted units.
+	res, _ := funnel.Steps(ctx, base, q)
+	if wt.Stats.Count != res.Steps[2].Count || wt.Stats.Count == 0 {
+		t.Errorf("time-to-convert sample %d, funnel conversions %d", wt.Stats.Count, res.Steps[2].Count)
+	}
+	n := 0
+	for _, b := range wt.Bins {
+		n += b.Count
+	}
+	if n != wt.Stats.Count {
+		t.Errorf("bins hold %d of %d", n, wt.Stats.Count)
+	}
+	// Partitions merged.
+	var tas []*funnel.TrendsAccumulator
+	var cas []*funnel.TimeToConvertAccumulator
+	for i := 0; i < 3; i++ {
+		ta, _ := funnel.NewTrendsAccumulator(tq)
+		ca, _ := funnel.NewTimeToConvertAccumulator(ttq)
+		spec := ta.Spec()
+		spec.Query.Partition = cm.Partition{Index: i, Count: 3}
+		f, err := frame.Get(ctx, base, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g := 0; g < f.NumGroups(); g++ {
+			ta.Add(f, g)
+			ca.Add(f, g)
+		}
+		tas, cas = append(tas, ta), append(cas, ca)
+	}
+	for i := 1; i < 3; i++ {
+		if err := tas[0].Merge(tas[i]); err != nil {
+			t.Fatal(err)
+		}
+		if err := cas[0].Merge(cas[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := cmp.Diff(want, tas[0].Result()); d != "" {
+		t.Errorf("trends, partitions merged (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(wt, cas[0].Result()); d != "" {
+		t.Errorf("time to convert, partitions merged (-want +got):\n%s", d)
+	}
+	// Accumulators of different queries do not merge.
+	other, _ := funnel.NewTimeToConvertAccumulator(funnel.TimeToConvertQuery{Query: q, Bins: 7})
+	if err := cas[0].Merge(other); err == nil {
+		t.Error("merged accumulators of different queries")
+	}
+}
