@@ -99,7 +99,6 @@ type VersionConversion struct {
 	// Interval is the Wilson 95% interval of Rate; nil with no
 	// conversations.
 	Interval *Interval `json:"interval_95"`
-	first    int64
 }
 
 // Interval is a confidence interval of a proportion.
@@ -273,12 +272,14 @@ func (a *CompareAccumulator) Merge(o *CompareAccumulator) {
 func (a *CompareAccumulator) Result() *Comparison {
 	res := &Comparison{Tenant: a.q.Tenant, Range: a.q.Range, Flow: a.q.Flow, Goal: a.goal.Name,
 		Versions: []VersionConversion{}, Tests: []VersionTest{}}
+	first := map[string]int64{}
 	for i, v := range a.per {
 		if v.conversations+v.excluded == 0 {
 			continue
 		}
 		vc := VersionConversion{Version: a.vers.n.list[i], Conversations: v.conversations, Converted: v.converted,
-			Excluded: v.excluded, Rate: cm.RateOf(v.converted, v.conversations), first: v.first}
+			Excluded: v.excluded, Rate: cm.RateOf(v.converted, v.conversations)}
+		first[vc.Version] = v.first
 		if lo, hi, ok := Wilson(v.converted, v.conversations); ok {
 			vc.Interval = &Interval{Low: lo, High: hi}
 		}
@@ -288,7 +289,7 @@ func (a *CompareAccumulator) Result() *Comparison {
 	res.Baseline = a.q.Baseline
 	if res.Baseline == "" && len(res.Versions) > 0 {
 		b := slices.MinFunc(res.Versions, func(x, y VersionConversion) int {
-			if c := cmp.Compare(x.first, y.first); c != 0 {
+			if c := cmp.Compare(first[x.Version], first[y.Version]); c != 0 {
 				return c
 			}
 			return compareNatural(x.Version, y.Version)
