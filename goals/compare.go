@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -126,7 +127,9 @@ type VersionTest struct {
 	Enough bool `json:"enough_data"`
 	// NeededPerVersion is the number of conversations per version needed
 	// to detect the observed difference at the 5% level with 80% power
-	// (0 when the rates are equal).
+	// ([SampleSize]), and at least enough for Cochran's rule at the mean
+	// of the two rates p̃: ⌈MinExpected / min(p̃, 1 − p̃)⌉. 0 when the
+	// rates are equal.
 	NeededPerVersion int `json:"needed_per_version"`
 	// Verdict says in words what the numbers allow to conclude.
 	Verdict string `json:"verdict"`
@@ -239,8 +242,8 @@ func (a *CompareAccumulator) Add(f *frame.Frame, g int) {
 		vt := a.verT(a.vers.of(ru.version))
 		vt.first = min(vt.first, ru.start)
 		rows := c.rowsOf(int32(k))
-		a.ev.reset(rows)
-		pos := a.ev.eval(&a.prog.goals[0])
+		a.ev.reset(rows, c.convs[k].types)
+		pos := a.ev.goal(0)
 		switch {
 		case pos >= 0 && rows[pos] < ru.row:
 			vt.excluded++
@@ -332,7 +335,12 @@ func test(b, v VersionConversion) VersionTest {
 			t.Enough = false
 		}
 	}
+	// Enough conversations per version for the observed difference (power)
+	// and for Cochran's rule at the mean of the two rates.
 	t.NeededPerVersion, _ = SampleSize(pb, pv)
+	if m := min(pb+pv, 2-pb-pv) / 2; m > 0 && t.NeededPerVersion > 0 {
+		t.NeededPerVersion = max(t.NeededPerVersion, int(math.Ceil(MinExpected/m)))
+	}
 	t.Significant = t.Tested && t.Enough && t.P < 0.05
 	name, base := versionLabel(v.Version), versionLabel(b.Version)
 	need := ""

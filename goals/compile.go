@@ -231,6 +231,41 @@ func (p *program) leavesOf(c *Condition) []int32 {
 	return []int32{p.node(c).leaf}
 }
 
+// possible reports whether n can hold in a conversation whose event types
+// are the bits of mask: a cheap test that spares scanning its rows.
+func (p *program) possible(n *node, mask uint32) bool {
+	switch n.kind {
+	case kLeaf:
+		return mask&(1<<p.leaves[n.leaf].typ) != 0
+	case kAny:
+		for i := range n.kids {
+			if p.possible(&n.kids[i], mask) {
+				return true
+			}
+		}
+		return false
+	case kAll:
+		for i := range n.kids {
+			if n.kids[i].kind != kNever && !p.possible(&n.kids[i], mask) {
+				return false
+			}
+		}
+		return true
+	case kSeq:
+		for _, step := range n.steps {
+			ok := false
+			for _, l := range step {
+				ok = ok || mask&(1<<p.leaves[l].typ) != 0
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // evaluator evaluates a program's goals over one conversation's rows.
 type evaluator struct {
 	p      *program
@@ -239,10 +274,16 @@ type evaluator struct {
 	alive  []bool
 	leafAt []int32 // per leaf: first matching position, -2 = not computed
 	rows   []int32
+	mask   uint32               // event types of the conversation
+	byType [cm.NumTypes][]int32 // leaves by the event type they match
 }
 
 func newEvaluator(p *program) *evaluator {
-	return &evaluator{p: p, alive: make([]bool, p.maxSeq+1), leafAt: make([]int32, len(p.leaves))}
+	e := &evaluator{p: p, alive: make([]bool, p.maxSeq+1), leafAt: make([]int32, len(p.leaves))}
+	for i, l := range p.leaves {
+		e.byType[l.typ] = append(e.byType[l.typ], int32(i))
+	}
+	return e
 }
 
 func (e *evaluator) bind(f *frame.Frame) {
@@ -254,31 +295,42 @@ func (e *evaluator) bind(f *frame.Frame) {
 }
 
 // reset prepares for a conversation whose rows (absolute frame rows, in
-// order) are rows.
-func (e *evaluator) reset(rows []int32) {
-	e.rows = rows
+// order) are rows and whose event types are the bits of mask.
+func (e *evaluator) reset(rows []int32, mask uint32) {
+	e.rows, e.mask = rows, mask
 	for i := range e.leafAt {
 		e.leafAt[i] = -2
 	}
 }
 
-// first returns the position in rows of the first row matching leaf l, or -1.
+// first returns the position in rows of the first row matching leaf l, or
+// -1. The first call for a conversation finds every leaf's first match in
+// one scan of its rows.
 func (e *evaluator) first(l int32) int32 {
 	if at := e.leafAt[l]; at != -2 {
 		return at
 	}
-	at := int32(-1)
-	b := &e.bound[l]
-	if b.possible {
-		for i, r := range e.rows {
-			if b.match(e.typ, r) {
-				at = int32(i)
-				break
+	for i := range e.leafAt {
+		e.leafAt[i] = -1
+	}
+	todo := 0
+	for t, ls := range e.byType {
+		if e.mask&(1<<t) != 0 {
+			todo += len(ls)
+		}
+	}
+	for pos, r := range e.rows {
+		if todo == 0 {
+			break
+		}
+		for _, x := range e.byType[e.typ[r]] {
+			if e.leafAt[x] < 0 && e.bound[x].match(e.typ, r) {
+				e.leafAt[x] = int32(pos)
+				todo--
 			}
 		}
 	}
-	e.leafAt[l] = at
-	return at
+	return e.leafAt[l]
 }
 
 // anyMatch reports whether row r matches one of leaves.
@@ -289,6 +341,16 @@ func (e *evaluator) anyMatch(leaves []int32, r int32) bool {
 		}
 	}
 	return false
+}
+
+// goal returns the position in the conversation's rows at which goal gi
+// first holds, or -1.
+func (e *evaluator) goal(gi int) int32 {
+	n := &e.p.goals[gi]
+	if !e.p.possible(n, e.mask) {
+		return -1
+	}
+	return e.eval(n)
 }
 
 // eval returns the position in the conversation's rows at which n first

@@ -321,9 +321,15 @@ func (a *Accumulator) Add(f *frame.Frame, g int) {
 			a.started++
 			a.series[a.b.IndexUnixNano(cv.start)]++
 		}
-		rows := c.rowsOf(k)
-		a.ev.reset(rows)
+		var rows []int32
 		for gi := range a.prog.goals {
+			if !a.prog.possible(&a.prog.goals[gi], cv.types) {
+				continue
+			}
+			if rows == nil {
+				rows = c.rowsOf(k)
+				a.ev.reset(rows, cv.types)
+			}
 			pos := a.ev.eval(&a.prog.goals[gi])
 			if pos < 0 {
 				continue
@@ -461,25 +467,45 @@ func (a *Accumulator) Result() *Result {
 			}
 			return compareNatural(x.Version, y.Version)
 		})
-		for _, c := range gt.list {
+		for _, i := range sortedRecs(gt.list) {
+			c := &gt.list[i]
 			gr.List = append(gr.List, Conversion{
 				Goal: g.Name, Contact: c.contact, Conversation: c.conv, Derived: c.derived,
 				Started: time.Unix(0, c.start).In(loc), Time: time.Unix(0, c.at).In(loc),
 				Flow: nameOf(&a.flows.n, c.flow), FlowVersion: nameOf(&a.vers.n, c.version), UserTurns: int(c.turns),
 			})
 		}
-		slices.SortFunc(gr.List, func(x, y Conversion) int {
-			if c := x.Time.Compare(y.Time); c != 0 {
-				return c
-			}
-			if c := strings.Compare(x.Contact, y.Contact); c != 0 {
-				return c
-			}
-			return strings.Compare(x.Conversation, y.Conversation)
-		})
 		res.Goals = append(res.Goals, gr)
 	}
 	return res
+}
+
+// sortedRecs returns the indexes of recs in order of time, contact and
+// conversation, sorting small keys rather than the records.
+func sortedRecs(recs []convRec) []int32 {
+	type key struct {
+		at int64
+		i  int32
+	}
+	keys := make([]key, len(recs))
+	for i := range recs {
+		keys[i] = key{recs[i].at, int32(i)}
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if c := cmp.Compare(x.at, y.at); c != 0 {
+			return c
+		}
+		a, b := &recs[x.i], &recs[y.i]
+		if c := strings.Compare(a.contact, b.contact); c != 0 {
+			return c
+		}
+		return strings.Compare(a.conv, b.conv)
+	})
+	out := make([]int32, len(keys))
+	for i, k := range keys {
+		out[i] = k.i
+	}
+	return out
 }
 
 // Goal returns the result of the goal named name, or nil.

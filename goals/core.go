@@ -68,6 +68,7 @@ var endNames = [...]string{"in_progress", "completed", "next_flow", "conversatio
 // conv is a conversation of the contact being folded.
 type conv struct {
 	host       uint32 // host conversation id (symbol); 0 for a derived session
+	types      uint32 // bit t set when the conversation has an event of type code t
 	start      int64
 	resolvedAt int64
 	resolved   bool
@@ -111,6 +112,7 @@ type core struct {
 	offs    []int32  // rows of conversation k: order[offs[k]:offs[k+1]]
 	fill    []int32
 	order   []int32
+	sorted  bool // offs and order describe the current contact
 	lo      int
 
 	unmatched int // flow.node and flow.completed events in range that continued no run
@@ -138,6 +140,9 @@ func (c *core) inRange(t int64) bool { return t >= c.from && t < c.to }
 
 // contact derives the conversations and runs of group g of the bound frame.
 // Afterwards c.convs, c.runs and c.rowsOf describe them.
+//
+// Resolutions change a conversation's openness only for later events:
+// rows of the same instant are taken in (time, id) order like all others.
 func (c *core) contact(g int) {
 	lo, hi := c.f.Group(g)
 	c.lo = lo
@@ -153,11 +158,13 @@ func (c *core) contact(g int) {
 			c.convOf[i] = skipRow
 		}
 		c.offs = append(c.offs[:0], 0)
+		c.sorted = true
 		return
 	}
 
-	// Conversations.
-	cur := int32(-1)
+	// One pass: each row's conversation, then its effect on the runs (which
+	// needs only the conversation of this row and of earlier ones).
+	cur, act := int32(-1), int32(-1)
 	for r := lo; r < hi; r++ {
 		if c.hasTest && !c.includeTest && c.cChan[r] == c.testID {
 			c.convOf[r-lo] = skipRow
@@ -180,26 +187,25 @@ func (c *core) contact(g int) {
 			k = c.newConv(0, t)
 			cur = k
 		}
+		c.convOf[r-lo] = k
 		if k >= 0 {
-			switch ty {
-			case tResolved:
+			c.convs[k].types |= 1 << ty
+		}
+		if !st {
+			continue
+		}
+		switch ty {
+		case tResolved:
+			if k >= 0 {
 				c.convs[k].resolved, c.convs[k].resolvedAt = true, t
-			case tReopened:
+			}
+		case tReopened:
+			if k >= 0 {
 				c.convs[k].resolved = false
 			}
 		}
-		c.convOf[r-lo] = k
-	}
 
-	// Runs.
-	act := int32(-1)
-	for r := lo; r < hi; r++ {
-		k := c.convOf[r-lo]
-		ty := c.typ[r]
-		if k == skipRow || !structural[ty] {
-			continue
-		}
-		t := c.times[r]
+		// Runs.
 		if act >= 0 && t-c.runs[act].last >= c.timeout {
 			c.runs[act].end, act = endTimeout, -1
 		}
@@ -238,8 +244,12 @@ func (c *core) contact(g int) {
 	if act >= 0 && c.to-c.runs[act].last >= c.timeout {
 		c.runs[act].end = endTimeout
 	}
+	c.sorted = false
+}
 
-	// Rows by conversation (a counting sort, stable).
+// sortRows groups the contact's rows by conversation (a stable counting
+// sort), for rowsOf.
+func (c *core) sortRows() {
 	nc := len(c.convs)
 	c.offs = slices.Grow(c.offs[:0], nc+1)[:nc+1]
 	clear(c.offs)
@@ -255,14 +265,20 @@ func (c *core) contact(g int) {
 	c.order = slices.Grow(c.order[:0], int(c.offs[nc]))[:c.offs[nc]]
 	for i, k := range c.convOf {
 		if k >= 0 {
-			c.order[c.fill[k]] = int32(lo + i)
+			c.order[c.fill[k]] = int32(c.lo + i)
 			c.fill[k]++
 		}
 	}
+	c.sorted = true
 }
 
 // rowsOf returns the absolute rows of conversation k, in order.
-func (c *core) rowsOf(k int32) []int32 { return c.order[c.offs[k]:c.offs[k+1]] }
+func (c *core) rowsOf(k int32) []int32 {
+	if !c.sorted {
+		c.sortRows()
+	}
+	return c.order[c.offs[k]:c.offs[k+1]]
+}
 
 // open reports whether conversation k is still open at t: not resolved, or
 // resolved less than SessionEnd before t.

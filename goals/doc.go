@@ -219,7 +219,9 @@
 //     with the pooled rate p̄, is at least [MinExpected] (5): Cochran's rule
 //     for the normal approximation. Significant: tested, Enough, and
 //     p < 0.05. NeededPerVersion: conversations per version to detect the
-//     observed difference at the 5% level with 80% power ([SampleSize]).
+//     observed difference at the 5% level with 80% power ([SampleSize]),
+//     raised when needed to ⌈5 / min(p̃, 1 − p̃)⌉ (p̃ the mean of the two
+//     rates) so that Cochran's rule would hold.
 //   - Verdict: "too few conversations to conclude" without Enough; "v2
 //     converts better (or worse) than v1" when Significant; otherwise "no
 //     significant difference", with the needed sample size when the
