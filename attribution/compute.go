@@ -30,6 +30,7 @@ type share struct {
 // rowAcc accumulates one row.
 type rowAcc struct {
 	conv    float64
+	convBy  []float64 // per currency index
 	touches int
 	rev     []cell // per currency index
 	has     []bool // currencies the row got credit in
@@ -97,6 +98,7 @@ func (a *Accumulator) Result() (*Result, error) {
 	}
 
 	tot := &res.Totals
+	tot.ByCurrency = map[string]int{}
 	tot.NullJourneys = int(a.nullJourneys)
 	if !c.def.Model.DataDriven() {
 		tot.NullJourneys = 0
@@ -104,6 +106,7 @@ func (a *Accumulator) Result() (*Result, error) {
 	for _, j := range c.journeys {
 		mp := j.c.mp
 		tot.Conversions++
+		tot.ByCurrency[mp.Currency]++
 		tot.Gross = tot.Gross.Add(mp.Currency, mp.Amount)
 		tot.Refunded = tot.Refunded.Add(mp.Currency, mp.Refunded)
 		tot.Revenue = tot.Revenue.Add(mp.Currency, mp.Net())
@@ -367,9 +370,11 @@ func (c *computer) add(j journey, shares []share) {
 		r := &c.rows[s.val+1]
 		if r.rev == nil {
 			r.rev, r.has = make([]cell, len(c.curs)), make([]bool, len(c.curs))
+			r.convBy = make([]float64, len(c.curs))
 			r.series = make([]bucketAcc, c.buckets.Len())
 		}
 		r.conv += s.w
+		r.convBy[ci] += s.w
 		r.touches += int(s.touches)
 		addCell(&r.rev[ci], s)
 		r.has[ci] = true
@@ -455,9 +460,15 @@ func (c *computer) buildRows() []Row {
 		if r.rev == nil {
 			continue
 		}
+		by := map[string]float64{}
+		for ci, ok := range r.has {
+			if ok {
+				by[c.curs[ci]] = r.convBy[ci]
+			}
+		}
 		rows = append(rows, Row{
 			Value: c.valueName(int32(i) - 1), Conversions: r.conv, Revenue: c.amounts(r.rev, r.has),
-			Touches: r.touches, Series: c.seriesOf(r.series),
+			ByCurrency: by, Touches: r.touches, Series: c.seriesOf(r.series),
 		})
 	}
 	sortRows(rows)

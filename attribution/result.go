@@ -38,8 +38,10 @@ type Result struct {
 
 // Totals sums a [Result].
 type Totals struct {
-	// Conversions is the number of matched payments in the range.
-	Conversions int `json:"conversions"`
+	// Conversions is the number of matched payments in the range;
+	// ByCurrency splits it by the payments' currency.
+	Conversions int            `json:"conversions"`
+	ByCurrency  map[string]int `json:"conversions_by_currency"`
 	// Gross, Refunded and Revenue (= Gross − Refunded) are their amounts.
 	Gross    cm.Amounts `json:"gross"`
 	Refunded cm.Amounts `json:"refunded"`
@@ -70,6 +72,8 @@ type Row struct {
 	// Revenue the sum of its revenue parts, per currency.
 	Conversions float64    `json:"conversions"`
 	Revenue     cm.Amounts `json:"revenue"`
+	// ByCurrency splits Conversions by the currency of the payments.
+	ByCurrency map[string]float64 `json:"conversions_by_currency"`
 	// Touches counts the value's touches in converting journeys.
 	Touches int `json:"touches"`
 	// Series is the value's credit per bucket of conversion time.
