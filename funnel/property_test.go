@@ -213,3 +213,91 @@ func TestTrendsAndTimeToConvertProperties(t *testing.T) {
 		t.Error("merged accumulators of different queries")
 	}
 }
+
+func TestCampaignProperties(t *testing.T) {
+	evs := demoEvents(t)
+	ctx := context.Background()
+	base := store(t, evs)
+	shuffled := slices.Clone(evs)
+	rand.New(rand.NewPCG(7, 8)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	twice := store(t, append(shuffled, evs...))
+	var other []cm.Event
+	for _, e := range evs {
+		if e.Tenant == "acme" {
+			e.Tenant = "copy"
+			if e.Type == cm.MessageStatus {
+				e.Status = cm.StatusFailed
+			}
+			other = append(other, e)
+		}
+	}
+	mixed := store(t, append(slices.Clone(evs), other...))
+	q := funnel.CampaignQuery{Tenant: "acme", Range: cm.Range{From: demo.Start(), To: demo.Start().AddDate(0, 0, 62)}}
+	want, err := funnel.Campaigns(ctx, base, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantUsers, err := funnel.CampaignUsers(ctx, base, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Campaigns) == 0 || len(wantUsers.Users) == 0 {
+		t.Fatal("no deployments")
+	}
+	// The demo exercises every state, responses and failures.
+	var total funnel.DeploymentCounts
+	for _, c := range want.Campaigns {
+		total.Users += c.Users
+		total.Failed += c.Failed
+		total.Read += c.Read
+		total.InProcess += c.InProcess
+		total.Responses += c.Responses
+	}
+	if total.Failed == 0 || total.Read == 0 || total.InProcess == 0 || total.Responses == 0 || total.Users != len(wantUsers.Users) {
+		t.Errorf("demo totals %+v, %d users", total, len(wantUsers.Users))
+	}
+	for name, s := range map[string]cm.Reader{"shuffled and duplicated": twice, "other tenant": mixed, "scan": scanOnly{base}} {
+		got, err := funnel.Campaigns(ctx, s, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s (-want +got):\n%s", name, d)
+		}
+		gotUsers, err := funnel.CampaignUsers(ctx, s, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(wantUsers, gotUsers); d != "" {
+			t.Errorf("%s users (-want +got):\n%s", name, d)
+		}
+	}
+	var accs []*funnel.CampaignAccumulator
+	for i := 0; i < 4; i++ {
+		a, err := funnel.NewCampaignAccumulator(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := a.Spec()
+		spec.Query.Partition = cm.Partition{Index: i, Count: 4}
+		f, err := frame.Get(ctx, base, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g := 0; g < f.NumGroups(); g++ {
+			a.Add(f, g)
+		}
+		accs = append(accs, a)
+	}
+	for i := 3; i > 0; i-- {
+		if err := accs[i-1].Merge(accs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := cmp.Diff(want, accs[0].Result()); d != "" {
+		t.Errorf("partitions merged (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(wantUsers, accs[0].Users()); d != "" {
+		t.Errorf("partitions merged, users (-want +got):\n%s", d)
+	}
+}
