@@ -1,0 +1,103 @@
+package session
+
+import (
+	"runtime"
+	"sync"
+	"weak"
+
+	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/internal/frame"
+)
+
+// Row codes: what the hot loop needs to know about a row, in one uint16
+// derived once per frame from its columns (type, channel, sender, message
+// type, template, amount), so that the loop reads one small column instead
+// of six and follows no dictionary.
+const (
+	cReceived   = 1
+	cSent       = 2
+	cOpen       = 3 // conversation.opened or conversation.reopened
+	cAssigned   = 4
+	cUnassigned = 5
+	cHandoff    = 6
+	cResolved   = 7
+	cTypeMask   = 7
+
+	cTest      = 1 << 3 // test channel
+	cWindow    = 1 << 4 // a channel with the customer-service window (WhatsApp or unspecified)
+	cReaction  = 1 << 5
+	cTemplate  = 1 << 6
+	cAmount    = 1 << 7
+	cKindShift = 8 // sender kind, 3 bits
+	cKindMask  = 7 << cKindShift
+)
+
+// codeCache keeps the row codes of recent frames for as long as the
+// frames live (frames are immutable; stores share and cache them).
+var codeCache sync.Map // weak.Pointer[frame.Frame] -> *[]uint16
+
+// rowCodes returns the row codes of f, computing them on first use.
+func rowCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32, hasReaction bool) []uint16 {
+	key := weak.Make(f)
+	if v, ok := codeCache.Load(key); ok {
+		return *v.(*[]uint16)
+	}
+	codes := computeCodes(f, chanKind, senderKind, reaction, hasReaction)
+	p := &codes
+	if v, loaded := codeCache.LoadOrStore(key, p); loaded {
+		return *v.(*[]uint16)
+	}
+	runtime.AddCleanup(f, func(k weak.Pointer[frame.Frame]) { codeCache.Delete(k) }, key)
+	return codes
+}
+
+// computeCodes derives the row codes of f.
+func computeCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32, hasReaction bool) []uint16 {
+	codes := make([]uint16, f.Len())
+	ch, snd, mt, tm := f.Col(frame.Channel), f.Col(frame.Sender), f.Col(frame.MessageType), f.Col(frame.Template)
+	var typeCode [cm.NumTypes]uint16
+	typeCode[tReceived], typeCode[tSent] = cReceived, cSent
+	typeCode[tOpened], typeCode[tReopened] = cOpen, cOpen
+	typeCode[tAssigned], typeCode[tUnassigned] = cAssigned, cUnassigned
+	typeCode[tHandoff], typeCode[tResolved] = cHandoff, cResolved
+	fill := func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			c := typeCode[f.Type[r]]
+			switch chanKind[ch[r]] {
+			case chTest:
+				c |= cTest
+			case chWhatsApp, chOther:
+				c |= cWindow
+			}
+			if hasReaction && mt[r] == reaction {
+				c |= cReaction
+			}
+			if c&cTypeMask == cSent {
+				if tm[r] != 0 {
+					c |= cTemplate
+				}
+				if f.HasAmount(r) {
+					c |= cAmount
+				}
+				c |= uint16(senderKind[snd[r]]) << cKindShift
+			}
+			codes[r] = c
+		}
+	}
+	n := f.Len()
+	if n < 1<<16 {
+		fill(0, n)
+	} else {
+		var wg sync.WaitGroup
+		k := runtime.GOMAXPROCS(0)
+		for i := 0; i < k; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				fill(n*i/k, n*(i+1)/k)
+			}()
+		}
+		wg.Wait()
+	}
+	return codes
+}

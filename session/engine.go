@@ -1,0 +1,506 @@
+package session
+
+import (
+	"context"
+	"math"
+	"math/bits"
+	"runtime"
+
+	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/internal/frame"
+)
+
+// day is the time a resolved session stays active, and the length of the
+// customer-service window.
+const day = int64(24 * 60 * 60 * 1e9)
+
+// noTime marks an unset instant.
+const noTime = math.MinInt64
+
+// Session states.
+const (
+	stUnassigned = iota
+	stAssigned
+	stResolved
+	stEnded
+)
+
+// Channel kinds.
+const (
+	chOther = iota // empty: unspecified
+	chWhatsApp
+	chWeb
+	chAPI
+	chTest
+)
+
+// Type codes.
+var (
+	tReceived, _   = cm.TypeCode(cm.MessageReceived)
+	tSent, _       = cm.TypeCode(cm.MessageSent)
+	tOpened, _     = cm.TypeCode(cm.ConversationOpened)
+	tAssigned, _   = cm.TypeCode(cm.ConversationAssigned)
+	tUnassigned, _ = cm.TypeCode(cm.ConversationUnassigned)
+	tHandoff, _    = cm.TypeCode(cm.ConversationHandoff)
+	tResolved, _   = cm.TypeCode(cm.ConversationResolved)
+	tReopened, _   = cm.TypeCode(cm.ConversationReopened)
+)
+
+// fctx is a frame prepared for one query: its columns and the ids of the
+// values the query names.
+type fctx struct {
+	f                                                *frame.Frame
+	times                                            []int64
+	types                                            []uint8
+	ch, inbox, conv, sender, agent, team, asst, tmpl []uint32
+	mtype, cur, msg                                  []uint32
+	chanKind, senderKind                             []uint8
+	reaction                                         uint32
+	hasReaction                                      bool
+	fChannels                                        [5]bool
+	fChan                                            bool
+	fInbox, fAsst, fAgent, fTeam, fContact           idSet
+	none                                             bool // a filter value that no row holds: nothing matches
+	costs                                            map[uint32]cm.Money
+	codes                                            []uint16
+}
+
+// idSet is a filter's ids; nil means no filter.
+type idSet map[uint32]struct{}
+
+func (s idSet) has(id uint32) bool { _, ok := s[id]; return ok }
+
+func lookupSet(f *frame.Frame, c frame.Field, vals []string) (idSet, bool) {
+	if len(vals) == 0 {
+		return nil, true
+	}
+	s := idSet{}
+	for _, v := range vals {
+		if id, ok := f.Lookup(c, v); ok && id != 0 {
+			s[id] = struct{}{}
+		}
+	}
+	return s, len(s) > 0
+}
+
+func lookupContacts(f *frame.Frame, vals []string) (idSet, bool) {
+	if len(vals) == 0 {
+		return nil, true
+	}
+	s := idSet{}
+	for _, v := range vals {
+		if id, ok := f.Contacts.Lookup(v); ok {
+			s[id] = struct{}{}
+		}
+	}
+	return s, len(s) > 0
+}
+
+func newFctx(c *compiled, f *frame.Frame) *fctx {
+	x := &fctx{f: f, times: f.Time, types: f.Type}
+	x.ch, x.inbox, x.conv = f.Col(frame.Channel), f.Col(frame.Inbox), f.Col(frame.Conversation)
+	x.sender, x.agent, x.team = f.Col(frame.Sender), f.Col(frame.Agent), f.Col(frame.Team)
+	x.asst, x.tmpl, x.mtype, x.cur = f.Col(frame.Assistant), f.Col(frame.Template), f.Col(frame.MessageType), f.Col(frame.Currency)
+	if f.Has(frame.Message) {
+		x.msg = f.Col(frame.Message)
+	}
+	cd := f.Dict(frame.Channel)
+	x.chanKind = make([]uint8, cd.Len())
+	for id := range x.chanKind {
+		switch cm.Channel(cd.Str(uint32(id))) {
+		case cm.ChannelWhatsApp:
+			x.chanKind[id] = chWhatsApp
+		case cm.ChannelWebWidget:
+			x.chanKind[id] = chWeb
+		case cm.ChannelAPI:
+			x.chanKind[id] = chAPI
+		case cm.ChannelTest:
+			x.chanKind[id] = chTest
+		}
+	}
+	sd := f.Dict(frame.Sender)
+	x.senderKind = make([]uint8, sd.Len())
+	for id := range x.senderKind {
+		x.senderKind[id] = kNone
+		s := cm.Sender(sd.Str(uint32(id)))
+		for k, ks := range kindSender {
+			if s == ks {
+				x.senderKind[id] = uint8(k)
+			}
+		}
+	}
+	x.reaction, x.hasReaction = f.Lookup(frame.MessageType, "reaction")
+	if x.reaction == 0 {
+		x.hasReaction = false
+	}
+	for _, ch := range c.opts.filterChannels {
+		x.fChan = true
+		switch ch {
+		case cm.ChannelWhatsApp:
+			x.fChannels[chWhatsApp] = true
+		case cm.ChannelWebWidget:
+			x.fChannels[chWeb] = true
+		case cm.ChannelAPI:
+			x.fChannels[chAPI] = true
+		case cm.ChannelTest:
+			x.fChannels[chTest] = true
+		}
+	}
+	var ok bool
+	fl := c.q.Filter
+	if x.fInbox, ok = lookupSet(f, frame.Inbox, fl.Inboxes); !ok {
+		x.none = true
+	}
+	if x.fAsst, ok = lookupSet(f, frame.Assistant, fl.Assistants); !ok {
+		x.none = true
+	}
+	if x.fAgent, ok = lookupSet(f, frame.Agent, fl.Agents); !ok {
+		x.none = true
+	}
+	if x.fTeam, ok = lookupSet(f, frame.Team, fl.Teams); !ok {
+		x.none = true
+	}
+	if x.fContact, ok = lookupContacts(f, fl.Contacts); !ok {
+		x.none = true
+	}
+	if c.opts.costs != nil {
+		x.costs = make(map[uint32]cm.Money, len(c.opts.costs))
+		for id, m := range c.opts.costs {
+			if mid, ok := f.Lookup(frame.Message, id); ok && mid != 0 {
+				x.costs[mid] = m
+			}
+		}
+	}
+	if f.Len() < 1<<12 {
+		x.codes = computeCodes(f, x.chanKind, x.senderKind, x.reaction, x.hasReaction)
+	} else {
+		x.codes = rowCodes(f, x.chanKind, x.senderKind, x.reaction, x.hasReaction)
+	}
+	return x
+}
+
+// sess is the state of one session of the current contact.
+type sess struct {
+	conv, inbox uint32
+	chKind      uint8
+	start       int64
+	match       bool
+	incoming    bool
+	sawMsg      bool
+	startIn     int32 // bucket of the start, -1 outside the range
+
+	state      uint8
+	since      int64 // start of the current state
+	resolvedAt int64
+	agent      uint32
+	team       uint32
+	lastBucket int32 // last bucket counted as active
+	inRange    bool  // active at some instant of the range
+
+	// the current resolve cycle
+	cycleStart   int64
+	cycleFirstIn int64
+	trigger      int64
+	hfrDone      bool
+	waitSince    int64
+	cycleHuman   bool
+
+	// session-wide
+	human, botEngaged, handoff, botResolved bool
+	firstIn                                 int64
+	firstReplied                            bool
+	cwDone                                  bool
+	cwTrigger, cwLastBotRes                 int64
+	cwHandoffSeen                           bool
+	lastResBucket                           int32
+	resIn                                   resRef
+	sla                                     [3]uint8
+	asg, asgT                               []uint32 // agents and teams assigned in the range (distinct)
+	asgAny                                  bool     // assigned in the range
+
+	// for the session list
+	in, out, cycles, resolutions int
+	lastResolved                 int64
+	firstResponse                int64
+	humanFirst                   int64
+	assistant                    uint32
+	lastAgent, lastTeam          uint32
+
+	ord        int32
+	fa, fg, ft bool  // the pre-pass saw the filter's assistant, agent, team
+	endState   uint8 // 1 + the state at the end of the range, 0 if not active then
+}
+
+// resRef is the last resolution of a session in the range, for counting
+// distinct resolved sessions.
+type resRef struct {
+	bucket             int32
+	agent, team, inbox uint32
+	valid              bool
+}
+
+// SLA statuses, ordered so that the worst wins.
+const (
+	slaNone = iota
+	slaMet
+	slaPending
+	slaBreached
+)
+
+func (s *sess) slaMark(k int, v uint8) {
+	if v > s.sla[k] {
+		s.sla[k] = v
+	}
+}
+
+// bitset is a set of bucket indexes with a cheap reset.
+type bitset struct {
+	w       []uint64
+	touched []int32
+}
+
+func (b *bitset) init(n int) { b.w = make([]uint64, (n+63)/64) }
+
+func (b *bitset) set(i int) {
+	k := i >> 6
+	if b.w[k] == 0 {
+		b.touched = append(b.touched, int32(k))
+	}
+	b.w[k] |= 1 << (uint(i) & 63)
+}
+
+// drain calls fn for every index set, then clears the set.
+func (b *bitset) drain(fn func(int)) {
+	for _, k := range b.touched {
+		for v := b.w[k]; v != 0; v &= v - 1 {
+			fn(int(k)<<6 + bits.TrailingZeros64(v))
+		}
+		b.w[k] = 0
+	}
+	b.touched = b.touched[:0]
+}
+
+// win is one inbox's customer-service window of the current contact.
+type win struct {
+	inbox      uint32
+	lastIn     int64
+	lastBefore int64 // the last inbound at or before the query's now
+}
+
+// worker folds runs of contact groups into one accumulator.
+type worker struct {
+	x     *fctx
+	c     *compiled
+	a     *Accumulator
+	sched *schedule
+	ov    bool
+	ag    bool
+	lst   bool
+	wins  bool
+
+	pre     bool
+	sess    []sess
+	live    []int32
+	pend    [][]int64
+	matches []bool
+
+	// the current contact
+	contact     uint32
+	firstIn     int64
+	lastCBucket int
+	actNow      bool
+	actEnd      bool
+	actRange    bool
+	actBits     bitset
+	snapBits    bitset
+	winStart    int64
+	winEnd      int64
+	win         []win
+
+	agentP, teamP, inboxP map[uint32]*perfAcc
+	pairs                 map[[2]uint32]struct{}
+	lastB                 int
+}
+
+func newWorker(c *compiled, x *fctx, a *Accumulator, sc *schedule) *worker {
+	w := &worker{x: x, c: c, a: a, sched: sc, ov: a.parts&partOverview != 0, ag: a.parts&partAgents != 0,
+		lst: a.parts&partList != 0, wins: a.parts&partWindows != 0}
+	n := c.buckets.Len()
+	w.actBits.init(n)
+	w.snapBits.init(n)
+	if w.ag {
+		w.agentP, w.teamP, w.inboxP = map[uint32]*perfAcc{}, map[uint32]*perfAcc{}, map[uint32]*perfAcc{}
+		w.pairs = map[[2]uint32]struct{}{}
+	}
+	return w
+}
+
+// dur returns the duration from a to b: wall-clock, or working time.
+func (w *worker) dur(a, b int64) int64 {
+	if b < a {
+		return 0
+	}
+	if w.sched != nil {
+		return w.sched.between(a, b)
+	}
+	return b - a
+}
+
+func (w *worker) bucket(t int64) int {
+	c := w.c
+	if t < c.from || t >= c.to {
+		return -1
+	}
+	if b := w.lastB; b < len(c.starts) && c.starts[b] <= t && t < c.ends[b] {
+		return b
+	}
+	w.lastB = c.bucketOf(t)
+	return w.lastB
+}
+
+func (w *worker) perf(m map[uint32]*perfAcc, dst map[string]*perfAcc, d frame.Dict, id uint32) *perfAcc {
+	if id == 0 {
+		return nil
+	}
+	if p := m[id]; p != nil {
+		return p
+	}
+	name := d.Str(id)
+	p := dst[name]
+	if p == nil {
+		p = newPerf(w.c.buckets.Len())
+		dst[name] = p
+	}
+	m[id] = p
+	return p
+}
+
+func (w *worker) agentPerf(id uint32) *perfAcc {
+	return w.perf(w.agentP, w.a.agents, w.x.f.Dict(frame.Agent), id)
+}
+func (w *worker) teamPerf(id uint32) *perfAcc {
+	return w.perf(w.teamP, w.a.teams, w.x.f.Dict(frame.Team), id)
+}
+func (w *worker) inboxPerf(id uint32) *perfAcc {
+	return w.perf(w.inboxP, w.a.inboxes, w.x.f.Dict(frame.Inbox), id)
+}
+
+// credit applies fn to the agent, team and inbox rows and the All row.
+func (w *worker) credit(agent, team, inbox uint32, fn func(p *perfAcc)) {
+	if p := w.agentPerf(agent); p != nil {
+		fn(p)
+	}
+	if p := w.teamPerf(team); p != nil {
+		fn(p)
+	}
+	if p := w.inboxPerf(inbox); p != nil {
+		fn(p)
+	}
+	fn(w.a.all)
+}
+
+// ---- the fold ----
+
+func (a *Accumulator) ensureSchedule(f *frame.Frame) {
+	c := a.c
+	if c.hours == nil || f.Len() == 0 {
+		return
+	}
+	lo, hi := c.from, max(c.to, c.now)
+	for _, t := range f.Time {
+		lo, hi = min(lo, t), max(hi, t)
+	}
+	if a.sched != nil && a.schedLo <= lo && a.schedHi >= hi {
+		return
+	}
+	if a.sched != nil {
+		lo, hi = min(lo, a.schedLo), max(hi, a.schedHi)
+	}
+	a.sched = compileSchedule(c.hours, c.hoursLoc, lo, hi)
+	a.schedLo, a.schedHi = lo, hi
+}
+
+func (a *Accumulator) foldFrame(f *frame.Frame) { _ = a.foldFrameCtx(context.Background(), f) }
+
+// foldFrameCtx folds every contact group of f, on both cores, and merges
+// the runs into a.
+func (a *Accumulator) foldFrameCtx(ctx context.Context, f *frame.Frame) error {
+	if f.Len() == 0 {
+		return nil
+	}
+	a.ensureSchedule(f)
+	x := newFctx(a.c, f)
+	if x.none {
+		return nil
+	}
+	runs := f.Split(parallelism(f))
+	accs := make([]*Accumulator, len(runs))
+	errs := make([]error, len(runs))
+	f.Parallel(len(runs), func(run, lo, hi int) {
+		ra := newAcc(a.c, a.parts)
+		w := newWorker(a.c, x, ra, a.sched)
+		for g := lo; g < hi; g++ {
+			if (g-lo)&1023 == 0 {
+				if err := ctx.Err(); err != nil {
+					errs[run] = err
+					return
+				}
+			}
+			glo, ghi := f.Group(g)
+			w.contactRows(glo, ghi)
+		}
+		w.finishRun()
+		accs[run] = ra
+	})
+	for i, ra := range accs {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		if ra != nil {
+			if err := a.Merge(ra); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func parallelism(f *frame.Frame) int {
+	if f.Len() < 1<<14 {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// finishRun turns the run's id-keyed membership pairs into strings.
+func (w *worker) finishRun() {
+	if !w.ag {
+		return
+	}
+	ad, td := w.x.f.Dict(frame.Agent), w.x.f.Dict(frame.Team)
+	for p := range w.pairs {
+		w.a.pairs[[2]string{ad.Str(p[0]), td.Str(p[1])}] = struct{}{}
+	}
+}
+
+// sessionlessMatch reports whether a row outside any session matches the
+// filter by its own fields.
+func (w *worker) rowMatch(r int) bool {
+	x := w.x
+	if x.fChan && !x.fChannels[x.chanKind[x.ch[r]]] {
+		return false
+	}
+	if x.fInbox != nil && !x.fInbox.has(x.inbox[r]) {
+		return false
+	}
+	if x.fAsst != nil && !x.fAsst.has(x.asst[r]) {
+		return false
+	}
+	if x.fAgent != nil && !x.fAgent.has(x.agent[r]) {
+		return false
+	}
+	if x.fTeam != nil && !x.fTeam.has(x.team[r]) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,976 @@
+package session
+
+import "math"
+
+// The per-contact pass: sessions, their states and cycles, and every number
+// that follows from them. See doc.go for the definitions implemented here.
+
+// contactRows folds one contact's rows [lo, hi).
+func (w *worker) contactRows(lo, hi int) {
+	x := w.x
+	if x.fContact != nil && !x.fContact.has(x.f.Contact[lo]) {
+		return
+	}
+	w.contact = x.f.Contact[lo]
+	if w.c.opts.filterNeedsPass {
+		w.pass(lo, hi, true)
+	}
+	w.pass(lo, hi, false)
+}
+
+// pass runs the lifecycle over the rows. With pre set it only finds the
+// sessions and which of them match the filter (into w.matches, by order of
+// creation); otherwise it counts.
+func (w *worker) pass(lo, hi int, pre bool) {
+	x, c := w.x, w.c
+	w.pre = pre
+	w.resetContact()
+	derive := c.opts.derive
+	incTest := c.q.IncludeTest
+	codes, times, convs, inboxes := x.codes, x.times, x.conv, x.inbox
+	for r := lo; r < hi; r++ {
+		code := codes[r]
+		if code&cTest != 0 && !incTest {
+			continue
+		}
+		t := times[r]
+		conv := uint32(0)
+		if !derive {
+			conv = convs[r]
+		}
+		inbox := inboxes[r]
+		switch code & cTypeMask {
+		case cReceived:
+			reaction := code&cReaction != 0
+			if !pre && code&cWindow != 0 && w.windowFilter(r, inbox) {
+				w.inbound(inbox, t)
+			}
+			s := w.find(conv, inbox, t, !reaction, r)
+			if s != nil && !reaction && s.state >= stResolved {
+				w.reopen(s, t)
+			}
+			w.received(s, r, t, reaction)
+		case cSent:
+			s := w.find(conv, inbox, t, false, r)
+			w.sent(s, r, t, code)
+		case cOpen:
+			s := w.find(conv, inbox, t, true, r)
+			if s == nil {
+				continue
+			}
+			if s.state >= stResolved {
+				w.reopen(s, t)
+			}
+			s.trigger = t
+			if pre {
+				w.touch(s, r)
+			}
+		case cAssigned:
+			s := w.find(conv, inbox, t, false, r)
+			w.assigned(s, r, t)
+		case cUnassigned:
+			s := w.find(conv, inbox, t, false, r)
+			if s == nil {
+				continue
+			}
+			if pre {
+				w.touch(s, r)
+			}
+			w.assign(s, 0, 0, t)
+		case cHandoff:
+			s := w.find(conv, inbox, t, false, r)
+			w.handoff(s, r, t)
+		case cResolved:
+			s := w.find(conv, inbox, t, false, r)
+			if s != nil && s.state < stResolved {
+				w.resolve(s, r, t)
+			}
+		}
+	}
+	w.finishContact()
+}
+
+// windowFilter reports whether an inbound row of a window channel passes
+// the channel and inbox filters.
+func (w *worker) windowFilter(r int, inbox uint32) bool {
+	x := w.x
+	if x.fChan && !x.fChannels[x.chanKind[x.ch[r]]] {
+		return false
+	}
+	return x.fInbox == nil || x.fInbox.has(inbox)
+}
+
+func (w *worker) resetContact() {
+	w.sess = w.sess[:0]
+	w.live = w.live[:0]
+	w.firstIn = noTime
+	w.lastCBucket = -1
+	w.actNow, w.actEnd, w.actRange = false, false, false
+	w.winStart, w.winEnd = noTime, noTime
+	w.win = w.win[:0]
+	w.lastB = 0
+}
+
+// view reports whether a row of session s (nil: outside any session)
+// counts under the filter.
+func (w *worker) view(s *sess, r int) bool {
+	if w.pre {
+		return false
+	}
+	if s != nil {
+		return s.match
+	}
+	return w.rowMatch(r)
+}
+
+// touch records, in the pre-pass, the filter attributes row r gives s.
+func (w *worker) touch(s *sess, r int) {
+	if !w.pre {
+		return
+	}
+	x := w.x
+	if x.fAsst != nil && x.fAsst.has(x.asst[r]) {
+		s.fa = true
+	}
+	if x.fAgent != nil && x.fAgent.has(x.agent[r]) {
+		s.fg = true
+	}
+	if x.fTeam != nil && x.fTeam.has(x.team[r]) {
+		s.ft = true
+	}
+}
+
+// find returns the session row r belongs to, creating one when the row
+// may start a session; nil when the row is outside any session.
+func (w *worker) find(conv, inbox uint32, t int64, starts bool, r int) *sess {
+	if conv != 0 {
+		if n := len(w.sess); n > 0 && w.sess[n-1].conv == conv {
+			s := &w.sess[n-1]
+			w.advance(s, t)
+			return s
+		}
+		for i := len(w.sess) - 1; i >= 0; i-- {
+			if s := &w.sess[i]; s.conv == conv {
+				w.advance(s, t)
+				return s
+			}
+		}
+		return w.newSession(conv, inbox, t, r)
+	}
+	for j := len(w.live) - 1; j >= 0; j-- {
+		i := w.live[j]
+		s := &w.sess[i]
+		if inbox != 0 && s.inbox != inbox && s.inbox != 0 {
+			continue
+		}
+		w.advance(s, t)
+		if s.state == stEnded {
+			continue
+		}
+		return s
+	}
+	if !starts {
+		return nil
+	}
+	return w.newSession(0, inbox, t, r)
+}
+
+// advance ends s when its 24 hours after resolution have passed by t.
+func (w *worker) advance(s *sess, t int64) {
+	if s.state == stResolved && t >= s.resolvedAt+day {
+		w.emit(s, stResolved, s.since, s.resolvedAt+day)
+		s.state, s.since = stEnded, s.resolvedAt+day
+		w.dropLive(s)
+	}
+}
+
+func (w *worker) dropLive(s *sess) {
+	for j, i := range w.live {
+		if &w.sess[i] == s {
+			w.live = append(w.live[:j], w.live[j+1:]...)
+			return
+		}
+	}
+}
+
+func (w *worker) newSession(conv, inbox uint32, t int64, r int) *sess {
+	x, c := w.x, w.c
+	ord := len(w.sess)
+	if cap(w.sess) > ord {
+		w.sess = w.sess[:ord+1]
+	} else {
+		w.sess = append(w.sess, sess{})
+	}
+	s := &w.sess[ord]
+	asg, asgT := s.asg[:0], s.asgT[:0]
+	*s = sess{conv: conv, inbox: inbox, chKind: x.chanKind[x.ch[r]], start: t, state: stUnassigned, since: t,
+		lastBucket: -1, cycleStart: t, cycleFirstIn: noTime, trigger: noTime, waitSince: noTime, firstIn: noTime,
+		cwTrigger: noTime, cwLastBotRes: noTime, lastResBucket: -1, lastResolved: noTime, firstResponse: -1,
+		humanFirst: -1, asg: asg, asgT: asgT, ord: int32(ord)}
+	s.startIn = int32(w.bucket(t))
+	if c.opts.chatwootFRT {
+		s.waitSince = t // Chatwoot sets waiting_since when the conversation is created
+	}
+	if w.pre {
+		s.match = false
+	} else {
+		s.match = (!x.fChan || x.fChannels[s.chKind]) && (x.fInbox == nil || x.fInbox.has(inbox))
+		if c.opts.filterNeedsPass {
+			s.match = ord < len(w.matches) && w.matches[ord]
+		}
+	}
+	if len(w.pend) <= ord {
+		w.pend = append(w.pend, nil)
+	}
+	w.pend[ord] = w.pend[ord][:0]
+	w.live = append(w.live, int32(ord))
+	if !w.pre && s.match && s.startIn >= 0 && w.ov {
+		w.a.ov.newSessions[s.startIn]++
+	}
+	return s
+}
+
+// setState closes the current state interval of s at t and starts st.
+func (w *worker) setState(s *sess, st uint8, t int64) {
+	w.emit(s, s.state, s.since, t)
+	s.state, s.since = st, t
+}
+
+func (s *sess) openState() uint8 {
+	if s.agent != 0 || s.team != 0 {
+		return stAssigned
+	}
+	return stUnassigned
+}
+
+// reopen starts a new resolve cycle of the resolved (or ended) s at t.
+func (w *worker) reopen(s *sess, t int64) {
+	if s.state == stResolved {
+		w.emit(s, stResolved, s.since, t)
+	} else if s.state == stEnded {
+		w.live = append(w.live, s.ord) // a host conversation comes back
+	}
+	s.state, s.since = s.openState(), t
+	if s.lastResBucket >= 0 && !w.pre && w.ov && s.match {
+		w.a.ov.reopen[s.lastResBucket]++
+	}
+	s.lastResBucket = -1
+	if t < w.c.to {
+		s.resIn.valid = false
+	}
+	s.cycleStart, s.cycleFirstIn, s.trigger = t, noTime, t
+	s.hfrDone, s.cycleHuman = false, s.agent != 0 || s.team != 0
+	s.waitSince = noTime
+	s.cwTrigger = t
+	if w.c.opts.chatwootFRT {
+		s.waitSince = t
+	}
+	s.cycles++
+	w.pend[s.ord] = w.pend[s.ord][:0]
+}
+
+// ---- rows ----
+
+func (w *worker) received(s *sess, r int, t int64, reaction bool) {
+	if w.pre {
+		if s != nil {
+			w.touch(s, r)
+		}
+		return
+	}
+	if s == nil && !w.rowMatch(r) || s != nil && !s.match {
+		return
+	}
+	b := w.bucket(t)
+	if w.firstIn == noTime {
+		w.firstIn = t
+	}
+	if w.ov && b >= 0 {
+		ov := &w.a.ov
+		ov.received[b]++
+		if w.lastCBucket < 0 {
+			ov.contactsTotal++
+		}
+		if b != w.lastCBucket {
+			ov.contacts[b]++
+			w.lastCBucket = b
+		}
+	}
+	if s == nil {
+		return
+	}
+	s.in++
+	if !s.sawMsg {
+		s.sawMsg, s.incoming = true, true
+		if w.ov && s.startIn >= 0 {
+			w.a.ov.newIncoming[s.startIn]++
+		}
+	}
+	if s.startIn >= 0 && t < w.c.to && w.ov {
+		w.a.ov.mpsNum[s.startIn]++
+	}
+	if reaction {
+		return
+	}
+	if s.firstIn == noTime {
+		s.firstIn = t
+	}
+	if s.cycleFirstIn == noTime {
+		s.cycleFirstIn = t
+	}
+	if s.waitSince == noTime && (s.hfrDone || w.c.opts.chatwootFRT) {
+		s.waitSince = t // Chatwoot's waiting_since is set by any incoming message when blank
+	}
+	w.pend[s.ord] = append(w.pend[s.ord], t)
+	if w.ov && b >= 0 {
+		w.a.ov.respDen[b]++
+	}
+}
+
+func (w *worker) sent(s *sess, r int, t int64, code uint16) {
+	x := w.x
+	if w.pre {
+		if s != nil {
+			w.touch(s, r)
+		}
+		return
+	}
+	if s == nil && !w.rowMatch(r) || s != nil && !s.match {
+		return
+	}
+	kind := uint8(code >> cKindShift & 7)
+	reaction := code&cReaction != 0
+	b := w.bucket(t)
+	ov := &w.a.ov
+	inSess := s != nil
+	// the customer-service window
+	if code&(cTemplate|cWindow) == cWindow && w.windowFilter(r, x.inbox[r]) && !w.windowOpen(x.inbox[r], t) {
+		if w.ov && b >= 0 {
+			ov.outside[b]++
+			if kind < numKinds {
+				ov.outsideBy[kind]++
+			}
+		}
+		if w.wins && b >= 0 {
+			w.a.outside = append(w.a.outside, w.outsideSend(r, t))
+		}
+	}
+	if w.ov && b >= 0 {
+		if kind < numKinds {
+			ov.sent[kind][b]++
+		}
+		if code&cAmount != 0 || x.costs != nil {
+			w.cost(r, b, s)
+		}
+	}
+	if w.ag && kind == kAgent && b >= 0 {
+		team := x.team[r]
+		inbox := x.inbox[r]
+		if inSess {
+			if team == 0 {
+				team = s.team
+			}
+			inbox = s.inbox
+		}
+		w.credit(x.agent[r], team, inbox, func(p *perfAcc) { p.msgs[b]++ })
+		if x.agent[r] != 0 && x.team[r] != 0 {
+			w.pairs[[2]uint32{x.agent[r], x.team[r]}] = struct{}{}
+		}
+	}
+	if !inSess {
+		return
+	}
+	s.out++
+	if w.lst && s.assistant == 0 {
+		s.assistant = x.asst[r]
+	}
+	if !s.sawMsg {
+		s.sawMsg = true
+	}
+	if s.startIn >= 0 && t < w.c.to && w.ov {
+		ov.mpsNum[s.startIn]++
+	}
+	if reaction || kind == kCampaign || kind == kBroadcast || kind == kNone {
+		return
+	}
+	// a reply: by the bot, the AI assistant or an agent
+	w.answer(s, t)
+	if kind != kAgent {
+		s.botEngaged = true
+		if w.c.opts.waitEndsOnBot {
+			s.waitSince = noTime
+		}
+		return
+	}
+	s.human = true
+	s.cycleHuman = true
+	if s.state >= stResolved {
+		return // a message on a resolved session answers nothing
+	}
+	w.humanReply(s, r, t)
+}
+
+// answer settles the pending inbound messages of s with a reply at t.
+func (w *worker) answer(s *sess, t int64) {
+	p := w.pend[s.ord]
+	if s.firstIn != noTime && !s.firstReplied {
+		s.firstReplied = true
+		d := w.dur(s.firstIn, t)
+		s.firstResponse = d
+		if w.ov && s.startIn >= 0 {
+			w.a.ov.firstResp[s.startIn].add(d)
+		}
+	}
+	if len(p) == 0 {
+		return
+	}
+	win := w.c.opts.window
+	for i, m := range p {
+		if win == 0 && i != len(p)-1 {
+			continue // followed by another inbound before the reply
+		}
+		if win > 0 && t-m > win {
+			continue
+		}
+		if b := w.bucket(m); b >= 0 && w.ov {
+			w.a.ov.respNum[b]++
+			w.a.ov.respTime[b].add(w.dur(m, t))
+		}
+	}
+	w.pend[s.ord] = p[:0]
+}
+
+// humanReply handles an agent's reply in an open cycle: first response or
+// reply time.
+func (w *worker) humanReply(s *sess, r int, t int64) {
+	x, o := w.x, &w.c.opts
+	replier, team := x.agent[r], x.team[r]
+	if team == 0 {
+		team = s.team
+	}
+	if o.frtAssignee && s.agent != 0 {
+		replier, team = s.agent, s.team
+	}
+	b := w.bucket(t)
+	if o.chatwootFRT {
+		if !s.cwDone {
+			s.cwDone = true
+			s.waitSince = noTime
+			start := s.start
+			switch {
+			case s.cwTrigger != noTime:
+				start = s.cwTrigger
+			case s.cwLastBotRes != noTime:
+				start = s.cwLastBotRes
+			}
+			d := w.dur(start, t)
+			w.firstResponse(s, replier, team, b, d)
+			return
+		}
+	} else if !s.hfrDone {
+		if s.cycleFirstIn == noTime {
+			return // the agent writes first: nothing to respond to
+		}
+		s.hfrDone = true
+		s.waitSince = noTime
+		d := w.dur(max(s.trigger, s.cycleFirstIn), t)
+		w.firstResponse(s, replier, team, b, d)
+		return
+	}
+	if s.waitSince == noTime {
+		return
+	}
+	d := w.dur(s.waitSince, t)
+	s.waitSince = noTime
+	if o.slaNext > 0 {
+		if d > o.slaNext {
+			s.slaMark(1, slaBreached)
+		} else {
+			s.slaMark(1, slaMet)
+		}
+	}
+	if w.ag && b >= 0 {
+		w.credit(replier, team, s.inbox, func(p *perfAcc) { p.reply[b].add(d) })
+	}
+}
+
+func (w *worker) firstResponse(s *sess, replier, team uint32, b int, d int64) {
+	o := &w.c.opts
+	if s.humanFirst < 0 {
+		s.humanFirst = d
+	}
+	if o.slaFirst > 0 {
+		if d > o.slaFirst {
+			s.slaMark(0, slaBreached)
+		} else {
+			s.slaMark(0, slaMet)
+		}
+	}
+	if w.ag && b >= 0 {
+		w.credit(replier, team, s.inbox, func(p *perfAcc) { p.frt[b].add(d) })
+	}
+}
+
+func (w *worker) assigned(s *sess, r int, t int64) {
+	x := w.x
+	agent, team := x.agent[r], x.team[r]
+	if s != nil {
+		w.touch(s, r)
+	}
+	if !w.pre && w.ag && agent != 0 && team != 0 {
+		w.pairs[[2]uint32{agent, team}] = struct{}{}
+	}
+	if s == nil {
+		if w.view(nil, r) && w.ag {
+			if b := w.bucket(t); b >= 0 {
+				w.credit(agent, team, x.inbox[r], func(p *perfAcc) { p.assigned[b]++; p.sessionsAsg[b]++ })
+			}
+		}
+		return
+	}
+	if agent == s.agent && team == s.team {
+		return // repeats the current assignment
+	}
+	if w.view(s, r) && w.ag {
+		if b := w.bucket(t); b >= 0 {
+			newAgent := agent != 0 && agent != s.agent
+			newTeam := team != 0 && team != s.team
+			firstAgent := newAgent && !containsID(s.asg, agent)
+			if firstAgent {
+				s.asg = append(s.asg, agent)
+			}
+			firstTeam := newTeam && !containsID(s.asgT, team)
+			if firstTeam {
+				s.asgT = append(s.asgT, team)
+			}
+			if p := w.agentPerf(agent); p != nil && newAgent {
+				p.assigned[b]++
+				if firstAgent {
+					p.sessionsAsg[b]++
+				}
+			}
+			if p := w.teamPerf(team); p != nil && newTeam {
+				p.assigned[b]++
+				if firstTeam {
+					p.sessionsAsg[b]++
+				}
+			}
+			firstAny := !s.asgAny
+			s.asgAny = true
+			if p := w.inboxPerf(s.inbox); p != nil {
+				p.assigned[b]++
+				if firstAny {
+					p.sessionsAsg[b]++
+				}
+			}
+			w.a.all.assigned[b]++
+			if firstAny {
+				w.a.all.sessionsAsg[b]++
+			}
+		}
+	}
+	w.assign(s, agent, team, t)
+	s.lastAgent, s.lastTeam = agent, team
+	s.human, s.cycleHuman = true, true
+	s.trigger = t
+}
+
+// assign changes the assignee of s at t, closing the current state
+// interval first so that it is credited to the previous assignee.
+func (w *worker) assign(s *sess, agent, team uint32, t int64) {
+	if s.state != stEnded {
+		w.emit(s, s.state, s.since, t)
+		s.since = t
+	}
+	s.agent, s.team = agent, team
+	if s.state < stResolved {
+		s.state = s.openState()
+	}
+}
+
+func containsID(s []uint32, v uint32) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *worker) handoff(s *sess, r int, t int64) {
+	if s == nil {
+		if w.view(nil, r) && w.ov {
+			if b := w.bucket(t); b >= 0 {
+				w.a.ov.handoffs[b]++
+			}
+		}
+		return
+	}
+	w.touch(s, r)
+	s.handoff, s.human, s.cycleHuman = true, true, true
+	s.trigger = t
+	if !s.cwHandoffSeen {
+		s.cwHandoffSeen = true
+		s.cwTrigger = max(s.cwTrigger, t)
+	}
+	if w.view(s, r) && w.ov {
+		if b := w.bucket(t); b >= 0 {
+			w.a.ov.handoffs[b]++
+		}
+	}
+}
+
+func (w *worker) resolve(s *sess, r int, t int64) {
+	x, o := w.x, &w.c.opts
+	w.touch(s, r)
+	resolver := x.agent[r]
+	b := w.bucket(t)
+	from := s.cycleStart
+	if o.resFromSession {
+		from = s.start
+	}
+	d := w.dur(from, t)
+	// SLA clocks that the resolution stops
+	w.slaAt(s, t, false)
+	if o.slaResolution > 0 && (s.human || resolver != 0) {
+		if d > o.slaResolution {
+			s.slaMark(2, slaBreached)
+		} else {
+			s.slaMark(2, slaMet)
+		}
+	}
+	if w.view(s, r) {
+		if w.ov && b >= 0 {
+			w.a.ov.resolutions[b]++
+			if resolver == 0 {
+				w.a.ov.botResolutions[b]++
+			}
+			s.lastResBucket = int32(b)
+		}
+		credited := resolver
+		if o.resAssignee {
+			credited = s.agent
+		}
+		team := x.team[r]
+		if team == 0 || o.resAssignee {
+			team = s.team
+		}
+		if credited != 0 && w.ag && b >= 0 {
+			w.credit(credited, team, s.inbox, func(p *perfAcc) {
+				p.resTime[b].add(d)
+				if !o.countSessions {
+					p.resolutions[b]++
+				}
+			})
+			if o.countSessions {
+				s.resIn = resRef{bucket: int32(b), agent: credited, team: team, inbox: s.inbox, valid: true}
+			}
+		} else if o.countSessions && b >= 0 {
+			s.resIn.valid = false
+		}
+	}
+	if resolver == 0 {
+		s.botResolved = true
+		s.cwLastBotRes = t
+	}
+	s.resolutions++
+	s.lastResolved = t
+	s.waitSince = noTime
+	w.pend[s.ord] = w.pend[s.ord][:0]
+	w.setState(s, stResolved, t)
+	s.resolvedAt = t
+}
+
+// slaAt settles the running first- and next-response clocks of s at t:
+// a clock past its target is a breach; at the end of the data (final) a
+// clock within its target is still pending.
+func (w *worker) slaAt(s *sess, t int64, final bool) {
+	o := &w.c.opts
+	if !o.sla || s.state >= stResolved {
+		return
+	}
+	if o.slaFirst > 0 {
+		var start int64 = noTime
+		if o.chatwootFRT {
+			if !s.cwDone && s.human {
+				start = s.start
+				switch {
+				case s.cwTrigger != noTime:
+					start = s.cwTrigger
+				case s.cwLastBotRes != noTime:
+					start = s.cwLastBotRes
+				}
+			}
+		} else if !s.hfrDone && s.cycleHuman && s.cycleFirstIn != noTime {
+			start = max(s.trigger, s.cycleFirstIn)
+		}
+		if start != noTime {
+			if w.dur(start, t) > o.slaFirst {
+				s.slaMark(0, slaBreached)
+			} else if final {
+				s.slaMark(0, slaPending)
+			}
+		}
+	}
+	if o.slaNext > 0 && s.waitSince != noTime && (s.hfrDone || s.cwDone) {
+		if w.dur(s.waitSince, t) > o.slaNext {
+			s.slaMark(1, slaBreached)
+		} else if final {
+			s.slaMark(1, slaPending)
+		}
+	}
+	if final && o.slaResolution > 0 && s.human {
+		from := s.cycleStart
+		if o.resFromSession {
+			from = s.start
+		}
+		if w.dur(from, t) > o.slaResolution {
+			s.slaMark(2, slaBreached)
+		} else {
+			s.slaMark(2, slaPending)
+		}
+	}
+}
+
+// ---- the 24-hour window ----
+
+// inbound opens or resets the window of (inbox, contact) at t.
+func (w *worker) inbound(inbox uint32, t int64) {
+	found := false
+	for i := range w.win {
+		if w.win[i].inbox == inbox {
+			w.win[i].lastIn = t
+			if t <= w.c.now {
+				w.win[i].lastBefore = t
+			}
+			found = true
+			break
+		}
+	}
+	if !found {
+		before := t
+		if t > w.c.now {
+			before = noTime
+		}
+		w.win = append(w.win, win{inbox, t, before})
+	}
+	// the union of the contact's windows, for the open-window snapshots
+	if w.winEnd != noTime && t <= w.winEnd {
+		w.winEnd = max(w.winEnd, t+day)
+		return
+	}
+	if w.winEnd != noTime {
+		w.emitWindow(w.winStart, w.winEnd)
+	}
+	w.winStart, w.winEnd = t, t+day
+}
+
+// windowOpen reports whether (inbox, contact) has an open window at t.
+func (w *worker) windowOpen(inbox uint32, t int64) bool {
+	for i := range w.win {
+		if w.win[i].inbox == inbox {
+			return t < w.win[i].lastIn+day
+		}
+	}
+	return false
+}
+
+func (w *worker) emitWindow(a, b int64) {
+	if !w.ov {
+		return
+	}
+	c, ov := w.c, &w.a.ov
+	if a <= c.now && c.now < b {
+		ov.snapNow.windows++
+	}
+	if a <= c.endSnap && c.endSnap < b {
+		ov.snapEnd.windows++
+	}
+	for i := firstAtOrAfter(c.snapAt, a); i < len(c.snapAt) && c.snapAt[i] < b; i++ {
+		ov.snaps[i].windows++
+	}
+}
+
+// ---- state intervals ----
+
+// emit records that s was in state st during [a, b).
+func (w *worker) emit(s *sess, st uint8, a, b int64) {
+	if a >= b || !s.match || w.pre || st == stEnded {
+		return
+	}
+	c := w.c
+	if a <= c.now && c.now < b {
+		w.actNow = true
+		if w.ov {
+			w.a.ov.snapNow.count(st)
+		}
+		if w.ag && (s.agent != 0 || s.team != 0) {
+			w.credit(s.agent, s.team, s.inbox, func(p *perfAcc) { p.activeNow++ })
+		}
+	}
+	if a <= c.endSnap && c.endSnap < b {
+		s.endState = st + 1
+		w.actEnd = true
+		if w.ov {
+			w.a.ov.snapEnd.count(st)
+		}
+		if w.ag && (s.agent != 0 || s.team != 0) {
+			w.credit(s.agent, s.team, s.inbox, func(p *perfAcc) { p.activeEnd++ })
+		}
+	}
+	lo, hi := max(a, c.from), min(b, c.to)
+	if !w.ov {
+		s.inRange = s.inRange || lo < hi
+		return
+	}
+	ov := &w.a.ov
+	for i := firstAtOrAfter(c.snapAt, a); i < len(c.snapAt) && c.snapAt[i] < b; i++ {
+		ov.snaps[i].count(st)
+		w.snapBits.set(i)
+	}
+	if lo >= hi {
+		return
+	}
+	if !s.inRange {
+		s.inRange = true
+		ov.activeSessionsTotal++
+	}
+	w.actRange = true
+	bi, bj := c.bucketOf(lo), c.bucketOf(hi-1)
+	for k := max(bi, int(s.lastBucket)+1); k <= bj; k++ {
+		ov.activeSessions[k]++
+		w.actBits.set(k)
+	}
+	s.lastBucket = int32(max(int(s.lastBucket), bj))
+}
+
+func (s *snapCounts) count(st uint8) {
+	switch st {
+	case stUnassigned:
+		s.unassigned++
+	case stAssigned:
+		s.assigned++
+	case stResolved:
+		s.resolved++
+	}
+}
+
+// ---- the end of a contact ----
+
+func (w *worker) finishContact() {
+	c := w.c
+	if w.pre {
+		w.matches = w.matches[:0]
+		x := w.x
+		for i := range w.sess {
+			s := &w.sess[i]
+			m := (!x.fChan || x.fChannels[s.chKind]) && (x.fInbox == nil || x.fInbox.has(s.inbox)) &&
+				(x.fAsst == nil || s.fa) && (x.fAgent == nil || s.fg) && (x.fTeam == nil || s.ft)
+			w.matches = append(w.matches, m)
+		}
+		return
+	}
+	for i := range w.sess {
+		s := &w.sess[i]
+		if s.state == stResolved {
+			w.emit(s, stResolved, s.since, s.resolvedAt+day)
+		} else if s.state != stEnded {
+			w.emit(s, s.state, s.since, math.MaxInt64)
+			w.slaAt(s, c.now, true)
+		}
+		if s.match {
+			w.finishSession(s)
+		}
+	}
+	if w.winEnd != noTime {
+		w.emitWindow(w.winStart, w.winEnd)
+	}
+	if w.wins {
+		w.openWindows()
+	}
+	if !w.ov {
+		w.actBits.drain(func(int) {})
+		w.snapBits.drain(func(int) {})
+		return
+	}
+	ov := &w.a.ov
+	if w.firstIn != noTime {
+		if b := w.bucket(w.firstIn); b >= 0 {
+			ov.newContacts[b]++
+		}
+		ov.knownDiff[firstAtOrAfter(c.snapAt, w.firstIn)]++
+		if w.firstIn <= c.now {
+			ov.snapNow.known++
+		}
+		if w.firstIn <= c.endSnap {
+			ov.snapEnd.known++
+		}
+	}
+	if w.actNow {
+		ov.snapNow.contacts++
+		if w.firstIn != noTime && w.firstIn <= c.now {
+			ov.snapNow.activeKnown++
+		}
+	}
+	if w.actEnd {
+		ov.snapEnd.contacts++
+		if w.firstIn != noTime && w.firstIn <= c.endSnap {
+			ov.snapEnd.activeKnown++
+		}
+	}
+	if w.actRange {
+		ov.activeContactsTotal++
+	}
+	w.actBits.drain(func(i int) { ov.activeContacts[i]++ })
+	firstIn := w.firstIn
+	w.snapBits.drain(func(i int) {
+		ov.snaps[i].contacts++
+		if firstIn != noTime && firstIn <= c.snapAt[i] {
+			ov.snaps[i].activeKnown++
+		}
+	})
+}
+
+// finishSession adds the numbers a session gives once it is complete.
+func (w *worker) finishSession(s *sess) {
+	o := &w.c.opts
+	if w.ov && s.startIn >= 0 {
+		ov := &w.a.ov
+		ov.mpsDen[s.startIn]++
+		if s.botEngaged {
+			ov.botSessions[s.startIn]++
+			if !s.human {
+				ov.botOnly[s.startIn]++
+				if s.botResolved {
+					ov.botResolved[s.startIn]++
+				}
+			}
+			if s.handoff {
+				ov.handoffSes[s.startIn]++
+			}
+		}
+	}
+	if w.ag {
+		if o.countSessions && s.resIn.valid {
+			b := s.resIn.bucket
+			w.credit(s.resIn.agent, s.resIn.team, s.resIn.inbox, func(p *perfAcc) { p.resolutions[b]++ })
+		}
+		if o.sla && s.human && s.startIn >= 0 {
+			w.credit(s.lastAgent, s.lastTeam, s.inbox, func(p *perfAcc) {
+				for k, v := range s.sla {
+					switch v {
+					case slaMet:
+						p.sla[k].met++
+					case slaPending:
+						p.sla[k].pending++
+					case slaBreached:
+						p.sla[k].breached++
+					}
+				}
+			})
+		}
+	}
+	if w.lst && s.inRange {
+		w.a.list = append(w.a.list, w.sessionRow(s))
+	}
+}

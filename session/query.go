@@ -1,0 +1,533 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	cm "github.com/convometrics/convometrics"
+)
+
+// ErrIncompatible is returned by [Accumulator.Merge] when the two
+// accumulators were made for different queries (another tenant, range,
+// calendar, granularity or options), whose partial results cannot be
+// added.
+var ErrIncompatible = errors.New("accumulators of different queries")
+
+// Query selects what a question is asked about: a tenant, a range, the
+// calendar the series are bucketed in, filters and the definitions'
+// options. The zero values of the optional fields are the documented
+// defaults. Check it with [Query.Validate]; every function of the package
+// does.
+type Query struct {
+	// Tenant is required.
+	Tenant string `json:"tenant"`
+	// Range is the period [From, To); both bounds are required. Ranges
+	// longer than cm.MaxCustomDays calendar days are refused unless
+	// AllowLongRange is set.
+	Range          cm.Range `json:"range"`
+	AllowLongRange bool     `json:"allow_long_range,omitempty"`
+	// Now is the instant of the "now" snapshot (active sessions now, open
+	// windows now, SLA clocks still running). Zero means the end of the
+	// range, so that a result is a function of its inputs only.
+	Now time.Time `json:"now,omitzero"`
+	// TimeZone is the IANA zone of the tenant's calendar ("" means UTC);
+	// WeekStart the first day of its weeks ("monday" unless set; Chatwoot
+	// uses "sunday"). Granularity is the size of the series' buckets:
+	// hour, day (the default), week or month.
+	TimeZone    string         `json:"time_zone,omitempty"`
+	WeekStart   string         `json:"week_start,omitempty"`
+	Granularity cm.Granularity `json:"granularity,omitempty"`
+	// IncludeTest counts test-channel traffic, which is left out by
+	// default (as if it did not exist).
+	IncludeTest bool `json:"include_test,omitempty"`
+	// Filter restricts the sessions counted; see [Filter].
+	Filter Filter `json:"filter,omitzero"`
+	// Options choose between the documented variants of the definitions.
+	Options Options `json:"options,omitzero"`
+	// MessageCosts, when not nil, gives the cost of each outbound message
+	// by message id (for example from the credits engine) and takes
+	// precedence over the amount and currency on message.sent events: a
+	// message absent from the map then costs nothing.
+	MessageCosts map[string]cm.Money `json:"message_costs,omitempty"`
+	// Partition limits the question to one partition of the tenant's
+	// contacts; accumulators of all partitions merge into the answer for
+	// all contacts. The zero Partition is every contact.
+	Partition cm.Partition `json:"partition,omitzero"`
+}
+
+// Filter restricts a question to some sessions. Each non-empty list keeps
+// the sessions matching one of its values; lists combine with AND. A
+// session matches
+//
+//   - Channels, Inboxes: the channel and inbox of its first event;
+//   - Contacts: its contact;
+//   - Assistants: an assistant named on any of its events;
+//   - Agents, Teams: an agent or team it was assigned to, or that sent a
+//     message in it, at any time.
+//
+// Every number is then computed from the matching sessions and the
+// messages in them, as if nothing else existed. A message outside any
+// session (a broadcast to a contact without an open session) matches by
+// its own fields. The 24-hour windows are physical facts of WhatsApp: they
+// are opened by every inbound message passing the channel, inbox and
+// contact filters, whatever the other filters say.
+type Filter struct {
+	Channels   []cm.Channel `json:"channels,omitempty"`
+	Inboxes    []string     `json:"inboxes,omitempty"`
+	Assistants []string     `json:"assistants,omitempty"`
+	Agents     []string     `json:"agents,omitempty"`
+	Teams      []string     `json:"teams,omitempty"`
+	Contacts   []string     `json:"contacts,omitempty"`
+}
+
+// IsZero reports whether f selects everything.
+func (f Filter) IsZero() bool {
+	return len(f.Channels) == 0 && len(f.Inboxes) == 0 && len(f.Assistants) == 0 &&
+		len(f.Agents) == 0 && len(f.Teams) == 0 && len(f.Contacts) == 0
+}
+
+// Session derivation modes for [Options.Sessions].
+const (
+	// SessionsAuto keeps the host's conversation ids: an event with a
+	// conversation id belongs to that conversation; events without one are
+	// sessionised by the derived rules.
+	SessionsAuto = "auto"
+	// SessionsDerive ignores conversation ids and derives every session
+	// from messages and lifecycle events (for hosts whose conversation is
+	// one endless WhatsApp thread).
+	SessionsDerive = "derive"
+)
+
+// First-response start rules for [Options.FirstResponseFrom].
+const (
+	// FromTrigger measures each resolve cycle's first human response from
+	// the latest assignment, bot hand-off or (re)opening before it, and
+	// never from before the contact's first message of the cycle.
+	FromTrigger = "trigger"
+	// FromChatwoot is Chatwoot's rule (2025): once per session, the first
+	// human reply measured from the latest bot hand-off or reopening, else
+	// the last bot resolution, else the start of the session.
+	FromChatwoot = "chatwoot"
+)
+
+// Credit rules for [Options.FirstResponseCredit] and
+// [Options.ResolutionCredit].
+const (
+	// CreditReplier credits a response to the agent who sent it.
+	CreditReplier = "replier"
+	// CreditResolver credits a resolution to the agent named on the
+	// conversation.resolved event.
+	CreditResolver = "resolver"
+	// CreditAssignee credits to the agent assigned at that moment.
+	CreditAssignee = "assignee"
+)
+
+// Resolution-duration rules for [Options.ResolutionFrom].
+const (
+	// FromCycle measures a resolution from the start of its cycle: the
+	// session's start or the reopening that began it.
+	FromCycle = "cycle"
+	// FromSession measures every resolution from the start of the session,
+	// as Chatwoot does (reopening never resets the clock).
+	FromSession = "session"
+)
+
+// Resolution-count rules for [Options.ResolutionCount].
+const (
+	// CountEvents counts every resolution (Chatwoot since August 2025).
+	CountEvents = "events"
+	// CountSessions counts distinct sessions resolved in the range that
+	// are still resolved at the end of the range (Chatwoot 2023–2025).
+	CountSessions = "sessions"
+)
+
+// Options choose between the documented variants of the definitions. The
+// zero value is this library's definitions; [ChatwootOptions] returns the
+// set that reproduces Chatwoot's reports.
+type Options struct {
+	// Sessions is SessionsAuto (default) or SessionsDerive.
+	Sessions string `json:"sessions,omitempty"`
+	// ResponseWindow chooses when an inbound message counts as answered:
+	// zero (default) when a reply comes before the contact's next inbound
+	// message in the session; a positive duration when a reply comes
+	// within that duration of the message, whatever came in between.
+	ResponseWindow Duration `json:"response_window,omitempty"`
+	// FirstResponseFrom is FromTrigger (default) or FromChatwoot.
+	FirstResponseFrom string `json:"first_response_from,omitempty"`
+	// FirstResponseCredit is CreditReplier (default) or CreditAssignee; it
+	// also credits reply times.
+	FirstResponseCredit string `json:"first_response_credit,omitempty"`
+	// ResolutionFrom is FromCycle (default) or FromSession.
+	ResolutionFrom string `json:"resolution_from,omitempty"`
+	// ResolutionCredit is CreditResolver (default) or CreditAssignee.
+	ResolutionCredit string `json:"resolution_credit,omitempty"`
+	// ResolutionCount is CountEvents (default) or CountSessions.
+	ResolutionCount string `json:"resolution_count,omitempty"`
+	// ReplyWaitEndsOnBot ends a contact's wait for a human reply when the
+	// bot or AI assistant replies (Chatwoot's newer rule); by default only
+	// a human reply ends it.
+	ReplyWaitEndsOnBot bool `json:"reply_wait_ends_on_bot,omitempty"`
+	// BusinessHours, when set, makes every duration count only working
+	// time.
+	BusinessHours *BusinessHours `json:"business_hours,omitempty"`
+	// SLA sets the targets of SLA attainment; nil reports none.
+	SLA *SLA `json:"sla,omitempty"`
+	// Members lists each team's agents for the "team members" rows; teams
+	// not listed get the agents seen with them on assignments and
+	// messages.
+	Members map[string][]string `json:"members,omitempty"`
+}
+
+// ChatwootOptions returns the options that reproduce Chatwoot's report
+// definitions (support-metrics.md): first response once per session from
+// the latest hand-off or reopening, credited to the replier; resolution
+// time from the start of the session, credited to the assignee, every
+// resolution counted; a wait for a reply cleared by bot replies. Use it
+// with WeekStart "sunday" for Chatwoot's weeks.
+func ChatwootOptions() Options {
+	return Options{
+		Sessions:            SessionsAuto,
+		FirstResponseFrom:   FromChatwoot,
+		FirstResponseCredit: CreditReplier,
+		ResolutionFrom:      FromSession,
+		ResolutionCredit:    CreditAssignee,
+		ResolutionCount:     CountEvents,
+		ReplyWaitEndsOnBot:  true,
+	}
+}
+
+// SLA holds service-level targets; a zero target is not evaluated.
+type SLA struct {
+	// FirstResponse is the longest acceptable human first response.
+	FirstResponse Duration `json:"first_response,omitempty"`
+	// NextResponse is the longest acceptable later wait for a human reply.
+	NextResponse Duration `json:"next_response,omitempty"`
+	// Resolution is the longest acceptable resolution time.
+	Resolution Duration `json:"resolution,omitempty"`
+}
+
+// Duration is a time.Duration written in JSON as a Go duration string
+// ("90s", "4h30m"). It also reads a number of nanoseconds.
+type Duration time.Duration
+
+// MarshalJSON writes d as a duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a duration string or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("duration %q: %w", s, cm.ErrInvalidValue)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("duration %s: %w (want a string such as \"90s\")", b, cm.ErrInvalidValue)
+	}
+	*d = Duration(n)
+	return nil
+}
+
+// fieldError formats "session: field: detail" wrapping err.
+func fieldError(field string, err error, detail string) error {
+	if detail != "" {
+		return fmt.Errorf("session: %s: %w: %s", field, err, detail)
+	}
+	return fmt.Errorf("session: %s: %w", field, err)
+}
+
+// Validate checks q and returns an error naming the first field at fault,
+// wrapping cm.ErrRequired, cm.ErrUnknownValue, cm.ErrInvalidValue,
+// cm.ErrEmptyRange or cm.ErrRangeTooLong.
+func (q *Query) Validate() error {
+	_, err := q.compile()
+	return err
+}
+
+// compiled is a validated query ready for folding.
+type compiled struct {
+	q        Query
+	cal      cm.Calendar
+	buckets  cm.Buckets
+	starts   []int64 // bucket starts (Unix ns)
+	ends     []int64 // bucket ends, clipped to the range end
+	snapAt   []int64 // per bucket, the snapshot instant: its clipped end - 1 ns
+	from, to int64
+	now      int64
+	endSnap  int64 // to - 1: the end-of-range snapshot instant
+	hours    *BusinessHours
+	hoursLoc *time.Location
+	opts     resolvedOptions
+	// wantMessageIDs adds the message column (the Windows question names
+	// the sends outside the window).
+	wantMessageIDs bool
+}
+
+type resolvedOptions struct {
+	derive          bool
+	window          int64
+	chatwootFRT     bool
+	frtAssignee     bool
+	resFromSession  bool
+	resAssignee     bool
+	countSessions   bool
+	waitEndsOnBot   bool
+	slaFirst        int64
+	slaNext         int64
+	slaResolution   int64
+	sla             bool
+	members         map[string][]string
+	costs           map[string]cm.Money
+	filterChannels  []cm.Channel
+	filterNeedsPass bool
+}
+
+var zoneCache sync.Map // name -> *time.Location
+
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "UTC" {
+		return time.UTC, nil
+	}
+	if l, ok := zoneCache.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zoneCache.Store(name, l)
+	return l, nil
+}
+
+func parseWeekday(s string) (time.Weekday, bool) {
+	if s == "" {
+		return time.Monday, true
+	}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(d.String(), s) || strings.EqualFold(d.String()[:3], s) {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+func (q *Query) compile() (*compiled, error) {
+	if q.Tenant == "" {
+		return nil, fieldError("tenant", cm.ErrRequired, "")
+	}
+	if err := q.Range.Check(); err != nil {
+		return nil, fmt.Errorf("session: range: %w", err)
+	}
+	loc, err := loadZone(q.TimeZone)
+	if err != nil {
+		return nil, fieldError("time_zone", cm.ErrUnknownValue, strconv.Quote(q.TimeZone))
+	}
+	ws, ok := parseWeekday(q.WeekStart)
+	if !ok {
+		return nil, fieldError("week_start", cm.ErrUnknownValue, strconv.Quote(q.WeekStart)+" (want a day name such as monday)")
+	}
+	c := &compiled{q: *q, cal: cm.NewCalendar(loc).WithWeekStart(ws)}
+	if !q.AllowLongRange {
+		if days := c.cal.DaysSpanned(q.Range); days > cm.MaxCustomDays {
+			return nil, fieldError("range", cm.ErrRangeTooLong, fmt.Sprintf("%s spans %d days, more than %d (set allow_long_range to lift the limit)", q.Range, days, cm.MaxCustomDays))
+		}
+	}
+	g := q.Granularity
+	if g == "" {
+		g = cm.Day
+	}
+	if g, err = cm.ParseGranularity(string(g)); err != nil {
+		return nil, fieldError("granularity", cm.ErrUnknownValue, strconv.Quote(string(q.Granularity))+" (want hour, day, week or month)")
+	}
+	c.q.Granularity = g
+	if c.buckets, err = c.cal.Buckets(q.Range, g); err != nil {
+		return nil, fmt.Errorf("session: range: %w", err)
+	}
+	if err := q.Partition.Check(); err != nil {
+		return nil, fmt.Errorf("session: partition: %w", err)
+	}
+	c.from, c.to = q.Range.From.UnixNano(), q.Range.To.UnixNano()
+	c.endSnap = c.to - 1
+	c.now = c.endSnap
+	if !q.Now.IsZero() {
+		c.now = q.Now.UnixNano()
+	}
+	n := c.buckets.Len()
+	c.starts = make([]int64, n)
+	c.ends = make([]int64, n)
+	c.snapAt = make([]int64, n)
+	for i, s := range c.buckets.Starts {
+		c.starts[i] = max(s.UnixNano(), c.from)
+		c.ends[i] = min(c.buckets.End(i).UnixNano(), c.to)
+		c.snapAt[i] = c.ends[i] - 1
+	}
+	if err := c.compileFilter(); err != nil {
+		return nil, err
+	}
+	if err := c.compileOptions(loc); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *compiled) compileFilter() error {
+	f := c.q.Filter
+	for i, ch := range f.Channels {
+		if ch == "" || !ch.Known() {
+			return fieldError(fmt.Sprintf("filter.channels[%d]", i), cm.ErrUnknownValue, strconv.Quote(string(ch))+" (want whatsapp, web_widget, api or test)")
+		}
+	}
+	lists := []struct {
+		name string
+		vals []string
+	}{{"inboxes", f.Inboxes}, {"assistants", f.Assistants}, {"agents", f.Agents}, {"teams", f.Teams}, {"contacts", f.Contacts}}
+	for _, l := range lists {
+		for i, v := range l.vals {
+			if v == "" {
+				return fieldError(fmt.Sprintf("filter.%s[%d]", l.name, i), cm.ErrRequired, "empty value")
+			}
+		}
+	}
+	c.opts.filterChannels = f.Channels
+	c.opts.filterNeedsPass = len(f.Assistants) > 0 || len(f.Agents) > 0 || len(f.Teams) > 0
+	return nil
+}
+
+func oneOf(field, v string, def string, allowed ...string) (string, error) {
+	if v == "" {
+		return def, nil
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v, nil
+		}
+	}
+	return "", fieldError(field, cm.ErrUnknownValue, fmt.Sprintf("%q (want %s)", v, strings.Join(allowed, " or ")))
+}
+
+func (c *compiled) compileOptions(loc *time.Location) error {
+	o := c.q.Options
+	r := &c.opts
+	v, err := oneOf("options.sessions", o.Sessions, SessionsAuto, SessionsAuto, SessionsDerive)
+	if err != nil {
+		return err
+	}
+	r.derive = v == SessionsDerive
+	if o.ResponseWindow < 0 {
+		return fieldError("options.response_window", cm.ErrInvalidValue, "negative")
+	}
+	r.window = int64(o.ResponseWindow)
+	if v, err = oneOf("options.first_response_from", o.FirstResponseFrom, FromTrigger, FromTrigger, FromChatwoot); err != nil {
+		return err
+	}
+	r.chatwootFRT = v == FromChatwoot
+	if v, err = oneOf("options.first_response_credit", o.FirstResponseCredit, CreditReplier, CreditReplier, CreditAssignee); err != nil {
+		return err
+	}
+	r.frtAssignee = v == CreditAssignee
+	if v, err = oneOf("options.resolution_from", o.ResolutionFrom, FromCycle, FromCycle, FromSession); err != nil {
+		return err
+	}
+	r.resFromSession = v == FromSession
+	if v, err = oneOf("options.resolution_credit", o.ResolutionCredit, CreditResolver, CreditResolver, CreditAssignee); err != nil {
+		return err
+	}
+	r.resAssignee = v == CreditAssignee
+	if v, err = oneOf("options.resolution_count", o.ResolutionCount, CountEvents, CountEvents, CountSessions); err != nil {
+		return err
+	}
+	r.countSessions = v == CountSessions
+	r.waitEndsOnBot = o.ReplyWaitEndsOnBot
+	if o.SLA != nil {
+		for _, t := range []struct {
+			name string
+			d    Duration
+			dst  *int64
+		}{{"first_response", o.SLA.FirstResponse, &r.slaFirst}, {"next_response", o.SLA.NextResponse, &r.slaNext}, {"resolution", o.SLA.Resolution, &r.slaResolution}} {
+			if t.d < 0 {
+				return fieldError("options.sla."+t.name, cm.ErrInvalidValue, "negative")
+			}
+			*t.dst = int64(t.d)
+		}
+		r.sla = r.slaFirst > 0 || r.slaNext > 0 || r.slaResolution > 0
+		if !r.sla {
+			return fieldError("options.sla", cm.ErrRequired, "no target set (first_response, next_response or resolution)")
+		}
+	}
+	for team, agents := range o.Members {
+		if team == "" {
+			return fieldError("options.members", cm.ErrRequired, "empty team name")
+		}
+		for i, a := range agents {
+			if a == "" {
+				return fieldError(fmt.Sprintf("options.members[%q][%d]", team, i), cm.ErrRequired, "empty agent name")
+			}
+		}
+	}
+	r.members = o.Members
+	if o.BusinessHours != nil {
+		hl := loc
+		if o.BusinessHours.TimeZone != "" {
+			l, err := loadZone(o.BusinessHours.TimeZone)
+			if err != nil {
+				return fieldError("options.business_hours.time_zone", cm.ErrUnknownValue, strconv.Quote(o.BusinessHours.TimeZone))
+			}
+			hl = l
+		}
+		if err := o.BusinessHours.check("options.business_hours"); err != nil {
+			return err
+		}
+		c.hours, c.hoursLoc = o.BusinessHours, hl
+	}
+	for id, m := range c.q.MessageCosts {
+		if id == "" {
+			return fieldError("message_costs", cm.ErrRequired, "empty message id")
+		}
+		if len(m.Currency) != 3 || strings.ToUpper(m.Currency) != m.Currency {
+			return fieldError(fmt.Sprintf("message_costs[%q].currency", id), cm.ErrInvalidValue, strconv.Quote(m.Currency)+" (want an ISO 4217 code)")
+		}
+	}
+	r.costs = c.q.MessageCosts
+	return nil
+}
+
+// bucketOf returns the bucket of t (Unix ns), or -1 outside the range.
+func (c *compiled) bucketOf(t int64) int {
+	if t < c.from || t >= c.to {
+		return -1
+	}
+	s := c.starts
+	lo, hi := 0, len(s)
+	for hi-lo > 1 {
+		m := int(uint(lo+hi) >> 1)
+		if s[m] <= t {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// firstAtOrAfter returns the first index i of sorted xs with xs[i] >= t.
+func firstAtOrAfter(xs []int64, t int64) int {
+	lo, hi := 0, len(xs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if xs[m] < t {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
