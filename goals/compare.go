@@ -1,7 +1,6 @@
 package goals
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -25,8 +24,8 @@ type CompareQuery struct {
 	// ([CompletionGoal]).
 	Goal *Goal `json:"goal,omitempty"`
 	// Baseline is the version the others are tested against; empty means
-	// the version whose first run in the range came first (ties in
-	// natural order: v2 before v10).
+	// the first version in natural order (v2 before v10), usually the
+	// oldest.
 	Baseline string `json:"baseline,omitempty"`
 	// IncludeTest, Lookback and Partition: see [Query].
 	IncludeTest bool          `json:"include_test,omitempty"`
@@ -173,7 +172,6 @@ type CompareAccumulator struct {
 
 type verConv struct {
 	conversations, converted, excluded int
-	first                              int64
 }
 
 // NewCompareAccumulator returns an empty accumulator for q (validated).
@@ -202,7 +200,7 @@ func (a *CompareAccumulator) Spec() frame.Spec {
 
 func (a *CompareAccumulator) verT(i int32) *verConv {
 	for int(i) >= len(a.per) {
-		a.per = append(a.per, verConv{first: 1<<63 - 1})
+		a.per = append(a.per, verConv{})
 	}
 	return &a.per[i]
 }
@@ -240,7 +238,6 @@ func (a *CompareAccumulator) Add(f *frame.Frame, g int) {
 		}
 		ru := &c.runs[j]
 		vt := a.verT(a.vers.of(ru.version))
-		vt.first = min(vt.first, ru.start)
 		rows := c.rowsOf(int32(k))
 		a.ev.reset(rows, c.convs[k].types)
 		pos := a.ev.goal(0)
@@ -267,7 +264,6 @@ func (a *CompareAccumulator) Merge(o *CompareAccumulator) {
 		x.conversations += y.conversations
 		x.converted += y.converted
 		x.excluded += y.excluded
-		x.first = min(x.first, y.first)
 	}
 }
 
@@ -275,14 +271,12 @@ func (a *CompareAccumulator) Merge(o *CompareAccumulator) {
 func (a *CompareAccumulator) Result() *Comparison {
 	res := &Comparison{Tenant: a.q.Tenant, Range: a.q.Range, Flow: a.q.Flow, Goal: a.goal.Name,
 		Versions: []VersionConversion{}, Tests: []VersionTest{}}
-	first := map[string]int64{}
 	for i, v := range a.per {
 		if v.conversations+v.excluded == 0 {
 			continue
 		}
 		vc := VersionConversion{Version: a.vers.n.list[i], Conversations: v.conversations, Converted: v.converted,
 			Excluded: v.excluded, Rate: cm.RateOf(v.converted, v.conversations)}
-		first[vc.Version] = v.first
 		if lo, hi, ok := Wilson(v.converted, v.conversations); ok {
 			vc.Interval = &Interval{Low: lo, High: hi}
 		}
@@ -291,13 +285,7 @@ func (a *CompareAccumulator) Result() *Comparison {
 	slices.SortFunc(res.Versions, func(x, y VersionConversion) int { return compareNatural(x.Version, y.Version) })
 	res.Baseline = a.q.Baseline
 	if res.Baseline == "" && len(res.Versions) > 0 {
-		b := slices.MinFunc(res.Versions, func(x, y VersionConversion) int {
-			if c := cmp.Compare(first[x.Version], first[y.Version]); c != 0 {
-				return c
-			}
-			return compareNatural(x.Version, y.Version)
-		})
-		res.Baseline = b.Version
+		res.Baseline = res.Versions[0].Version
 	}
 	base := VersionConversion{Version: res.Baseline}
 	for _, v := range res.Versions {

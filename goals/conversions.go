@@ -519,7 +519,8 @@ func (r *Result) Goal(name string) *GoalResult {
 }
 
 // Tables returns the result as tables: a summary per goal, the
-// conversions per bucket, and the conversations behind the conversions.
+// conversions per bucket, the conversions per credited flow version, and
+// the conversations behind the conversions.
 func (r *Result) Tables() []cm.Table {
 	sum := cm.Table{Name: "Goals", Columns: []string{"goal", "conversions", "conversations_started", "converted_of_started", "conversion_rate", "user_turns_mean", "user_turns_median", "time_to_convert_median_s"}}
 	for _, g := range r.Goals {
@@ -545,7 +546,13 @@ func (r *Result) Tables() []cm.Table {
 				itoa(c.UserTurns), secs(c.Time.Sub(c.Started), true)})
 		}
 	}
-	return []cm.Table{sum, per, list}
+	by := cm.Table{Name: "Conversions by credited flow", Columns: []string{"goal", "flow", "flow_version", "conversions"}}
+	for _, g := range r.Goals {
+		for _, f := range g.ByFlow {
+			by.Rows = append(by.Rows, []string{g.Name, f.Flow, f.Version, itoa(f.Conversions)})
+		}
+	}
+	return []cm.Table{sum, per, by, list}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

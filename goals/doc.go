@@ -209,9 +209,8 @@
 //     before it (the flow cannot have caused it; they count in neither).
 //     Rate = Converted / Conversations.
 //   - Interval: the Wilson score interval at 95% ([Wilson]).
-//   - Baseline: the version named in the query, else the one whose first
-//     exposure in the range came first (ties in natural order, v2 before
-//     v10). Every other version is tested against it with the pooled
+//   - Baseline: the version named in the query, else the first version in
+//     natural order (v2 before v10), usually the oldest. Every other version is tested against it with the pooled
 //     two-proportion z-test ([TwoProportion]); Difference is the version's
 //     rate minus the baseline's and z is positive when the version converts
 //     better.
