@@ -8,10 +8,12 @@ import (
 	"time"
 
 	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/attribution"
 	"github.com/convometrics/convometrics/funnel"
 	"github.com/convometrics/convometrics/internal/demo"
 	"github.com/convometrics/convometrics/internal/frame"
 	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
 )
 
 // demoEvents returns a small demo workload (cached).
@@ -301,3 +303,85 @@ func TestCampaignProperties(t *testing.T) {
 		t.Errorf("partitions merged, users (-want +got):\n%s", d)
 	}
 }
+
+func TestCommerceProperties(t *testing.T) {
+	evs := demoEvents(t)
+	ctx := context.Background()
+	base := store(t, evs)
+	shuffled := slices.Clone(evs)
+	rand.New(rand.NewPCG(9, 10)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	twice := store(t, append(shuffled, evs...))
+	var other []cm.Event
+	for _, e := range evs {
+		if e.Tenant == "acme" {
+			e.Tenant = "copy"
+			e.Time = e.Time.Add(-2 * time.Hour)
+			other = append(other, e)
+		}
+	}
+	mixed := store(t, append(slices.Clone(evs), other...))
+	cal := cm.NewCalendar(demo.Location("acme"))
+	r, err := cal.DateRange(cm.Date{Year: 2026, Month: 9, Day: 20}, cm.Date{Year: 2026, Month: 11, Day: 10}, cm.RangeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := funnel.CommerceQuery{Tenant: "acme", Range: r, Calendar: cal, Granularity: cm.Week}
+	want, err := funnel.Commerce(ctx, base, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Initiated == 0 || want.AddToCarts == 0 || want.Conversions == 0 || want.ByCampaign == 0 || len(want.Revenue) == 0 {
+		t.Fatalf("demo commerce funnel is empty: %+v", want.CommerceStats)
+	}
+	// The series adds up to the totals.
+	var sum funnel.CommerceStats
+	for _, p := range want.Series {
+		sum.Initiated += p.Value.Initiated
+		sum.AddToCarts += p.Value.AddToCarts
+		sum.Conversions += p.Value.Conversions
+	}
+	if sum.Initiated != want.Initiated || sum.AddToCarts != want.AddToCarts || sum.Conversions != want.Conversions {
+		t.Errorf("series sums %+v, totals %+v", sum, want.CommerceStats)
+	}
+	opts := cmp.Options{amountsEqual, cmp.Comparer(func(a, b decimalT) bool { return a.Equal(b) })}
+	for name, s := range map[string]cm.Reader{"shuffled and duplicated": twice, "other tenant": mixed, "scan": scanOnly{base}} {
+		got, err := funnel.Commerce(ctx, s, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, got, opts); d != "" {
+			t.Errorf("%s (-want +got):\n%s", name, d)
+		}
+	}
+	m, err := attribution.MatchPayments(ctx, base, attribution.MatchQuery{Tenant: "acme", Range: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accs []*funnel.CommerceAccumulator
+	for i := 0; i < 3; i++ {
+		a, err := funnel.NewCommerceAccumulator(q, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := a.Spec()
+		spec.Query.Partition = cm.Partition{Index: i, Count: 3}
+		f, err := frame.Get(ctx, base, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g := 0; g < f.NumGroups(); g++ {
+			a.Add(f, g)
+		}
+		accs = append(accs, a)
+	}
+	for i := 1; i < 3; i++ {
+		if err := accs[0].Merge(accs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := cmp.Diff(want, accs[0].Result(), opts); d != "" {
+		t.Errorf("partitions merged (-want +got):\n%s", d)
+	}
+}
+
+type decimalT = decimal.Decimal

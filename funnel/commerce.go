@@ -1,0 +1,547 @@
+package funnel
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/attribution"
+	"github.com/convometrics/convometrics/internal/frame"
+	"github.com/shopspring/decimal"
+)
+
+// CommerceQuery asks for the commerce funnel: initiated conversations →
+// add to carts → conversions, with revenue.
+type CommerceQuery struct {
+	Tenant string `json:"tenant"`
+	// Range is required: conversations initiated in it, and their carts
+	// and matched payments in it.
+	Range cm.Range `json:"range"`
+	// Calendar and Granularity (day by default) bucket the series by the
+	// conversation's initiation.
+	Calendar    cm.Calendar    `json:"-"`
+	Granularity cm.Granularity `json:"granularity,omitempty"`
+	IncludeTest bool           `json:"include_test,omitempty"`
+	// ReferenceWindow is passed to payment matching (0: the attribution
+	// engine's default).
+	ReferenceWindow time.Duration `json:"reference_window_ns,omitempty"`
+}
+
+// Validate checks the query.
+func (q *CommerceQuery) Validate() error {
+	if q.Tenant == "" {
+		return fmt.Errorf("funnel: tenant: %w", cm.ErrNoTenant)
+	}
+	if err := q.Range.Check(); err != nil {
+		return fmt.Errorf("funnel: range: %w", err)
+	}
+	switch q.Granularity {
+	case "", cm.Hour, cm.Day, cm.Week, cm.Month:
+	default:
+		return fmt.Errorf("funnel: granularity: %w %q (want hour, day, week or month)", cm.ErrUnknownValue, q.Granularity)
+	}
+	if q.ReferenceWindow < 0 {
+		return fmt.Errorf("funnel: reference_window: %w: negative", cm.ErrInvalidValue)
+	}
+	return nil
+}
+
+// CommerceStats are the commerce funnel's numbers for a set of
+// conversations. See the package documentation for each definition.
+type CommerceStats struct {
+	// Initiated counts conversations initiated in the range, ByContact
+	// and ByCampaign split them by initiator.
+	Initiated  int `json:"initiated_conversations"`
+	ByContact  int `json:"by_contact"`
+	ByCampaign int `json:"by_campaign"`
+	// AddToCarts counts cart.added events in those conversations;
+	// WithCart the conversations with at least one.
+	AddToCarts int `json:"add_to_carts"`
+	WithCart   int `json:"conversations_with_cart"`
+	// Conversions counts payment links of those conversations paid by at
+	// least one matched successful payment; Payments counts the payments.
+	Conversions int `json:"conversions"`
+	Payments    int `json:"payments"`
+	// Gross is what the payments paid, Refunded what was refunded of them,
+	// Revenue = Gross − Refunded; all per currency.
+	Gross    cm.Amounts `json:"gross"`
+	Refunded cm.Amounts `json:"refunded"`
+	Revenue  cm.Amounts `json:"revenue"`
+	// AddToCartRate = AddToCarts / Initiated (it can exceed 1: a
+	// conversation may add to the cart several times); ConversionRate =
+	// Conversions / Initiated.
+	AddToCartRate  cm.Rate `json:"add_to_cart_rate"`
+	ConversionRate cm.Rate `json:"conversion_rate"`
+}
+
+func (s *CommerceStats) merge(o *CommerceStats) {
+	s.Initiated += o.Initiated
+	s.ByContact += o.ByContact
+	s.ByCampaign += o.ByCampaign
+	s.AddToCarts += o.AddToCarts
+	s.WithCart += o.WithCart
+	s.Conversions += o.Conversions
+	s.Payments += o.Payments
+	s.Gross = s.Gross.Merge(o.Gross)
+	s.Refunded = s.Refunded.Merge(o.Refunded)
+	s.Revenue = s.Revenue.Merge(o.Revenue)
+}
+
+func (s *CommerceStats) rates() {
+	s.AddToCartRate = cm.RateOf(s.AddToCarts, s.Initiated)
+	s.ConversionRate = cm.RateOf(s.Conversions, s.Initiated)
+	for _, a := range []*cm.Amounts{&s.Gross, &s.Refunded, &s.Revenue} {
+		if *a == nil {
+			*a = cm.Amounts{}
+		}
+	}
+}
+
+// CommerceCampaign is the commerce funnel of the conversations one
+// campaign initiated ("" for those the contacts initiated).
+type CommerceCampaign struct {
+	Campaign string `json:"campaign"`
+	CommerceStats
+	Series cm.Series[CommerceStats] `json:"series"`
+}
+
+// CommerceResult is the commerce funnel, overall and per campaign, as
+// totals and as a series by initiation period.
+type CommerceResult struct {
+	Tenant      string         `json:"tenant"`
+	Range       cm.Range       `json:"range"`
+	Granularity cm.Granularity `json:"granularity"`
+	CommerceStats
+	Series    cm.Series[CommerceStats] `json:"series"`
+	Campaigns []CommerceCampaign       `json:"campaigns"`
+	// Elsewhere counts the matched payments of the range that are not
+	// credited to a conversation initiated in the range (a link sent
+	// before it, or to no known contact), with their revenue.
+	Elsewhere struct {
+		Payments int        `json:"payments"`
+		Revenue  cm.Amounts `json:"revenue"`
+	} `json:"elsewhere"`
+}
+
+// payRec is a matched payment waiting for its contact's conversations.
+type payRec struct {
+	linkTime      int64
+	link, convID  string
+	amount, refnd decimal.Decimal
+	currency      string
+}
+
+// commerceSeries holds one set of stats per bucket and their total.
+type commerceSeries struct {
+	total   CommerceStats
+	buckets []CommerceStats
+}
+
+func (c *commerceSeries) merge(o *commerceSeries) {
+	c.total.merge(&o.total)
+	for i := range c.buckets {
+		c.buckets[i].merge(&o.buckets[i])
+	}
+}
+
+// CommerceAccumulator is the mergeable state behind [Commerce]; see
+// [Accumulator] for how accumulators are used. Payments are matched to
+// links over the whole tenant first ([attribution.MatchPayments]); every
+// partition's accumulator holds that matching, keyed by contact, and
+// credits a payment when it folds the payment's contact, so the join is
+// exact however the contacts are partitioned.
+type CommerceAccumulator struct {
+	q       CommerceQuery
+	buckets cm.Buckets
+	pays    map[string][]payRec
+	all     *commerceSeries
+	camps   map[string]*commerceSeries
+	// matched holds every matched payment of the range (the same in every
+	// partition); credited the payments this accumulator credited.
+	matched  CommerceStats
+	credited CommerceStats
+	lastF    *frame.Frame
+	lastB    *commerceBinding
+	convs    []conversation
+	failed   map[uint32]bool
+}
+
+// NewCommerceAccumulator returns an empty accumulator for q, crediting the
+// matched payments of m (which must be the matching of q's tenant and
+// range).
+func NewCommerceAccumulator(q CommerceQuery, m *attribution.Matching) (*CommerceAccumulator, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	g := q.Granularity
+	if g == "" {
+		g = cm.Day
+	}
+	b, err := q.Calendar.Buckets(q.Range, g)
+	if err != nil {
+		return nil, fmt.Errorf("funnel: %w", err)
+	}
+	a := &CommerceAccumulator{q: q, buckets: b, pays: map[string][]payRec{}}
+	for i := range m.Matched {
+		p := &m.Matched[i]
+		a.matched.Payments++
+		a.matched.Revenue = a.matched.Revenue.Add(p.Currency, p.Net())
+		if p.Contact == "" {
+			continue
+		}
+		a.pays[p.Contact] = append(a.pays[p.Contact], payRec{linkTime: p.LinkTime.UnixNano(), link: p.Link, convID: p.Conversation,
+			amount: p.Amount, refnd: p.Refunded, currency: p.Currency})
+	}
+	a.reset()
+	return a, nil
+}
+
+func (a *CommerceAccumulator) reset() {
+	a.all = &commerceSeries{buckets: make([]CommerceStats, a.buckets.Len())}
+	a.camps = map[string]*commerceSeries{}
+}
+
+// empty returns an accumulator for the same query and matching with
+// nothing folded.
+func (a *CommerceAccumulator) empty() *CommerceAccumulator {
+	o := *a
+	o.lastF, o.lastB, o.convs, o.failed, o.credited = nil, nil, nil, nil, CommerceStats{}
+	o.reset()
+	return &o
+}
+
+// Spec returns the frame spec of the accumulator's input.
+func (a *CommerceAccumulator) Spec() frame.Spec {
+	return frame.Spec{
+		Query: cm.Query{Tenant: a.q.Tenant, Range: cm.Range{To: a.q.Range.To},
+			Types: []cm.Type{cm.MessageReceived, cm.MessageSent, cm.MessageStatus, cm.CartAdded}},
+		Fields: frame.Of(frame.Channel, frame.Conversation, frame.Sender, frame.Campaign, frame.Message, frame.ReplyTo, frame.Status),
+	}
+}
+
+type commerceBinding struct {
+	f                             *frame.Frame
+	chans, conv, sender, camp     []uint32
+	msg, reply, stat              []uint32
+	test, campS, bcastS, failedID uint32
+	hasTest, hasCS, hasBS, hasF   bool
+}
+
+func bindCommerce(f *frame.Frame) *commerceBinding {
+	b := &commerceBinding{f: f, chans: f.Col(frame.Channel), conv: f.Col(frame.Conversation), sender: f.Col(frame.Sender),
+		camp: f.Col(frame.Campaign), msg: f.Col(frame.Message), reply: f.Col(frame.ReplyTo), stat: f.Col(frame.Status)}
+	b.test, b.hasTest = f.Lookup(frame.Channel, string(cm.ChannelTest))
+	b.campS, b.hasCS = f.Lookup(frame.Sender, string(cm.SenderCampaign))
+	b.bcastS, b.hasBS = f.Lookup(frame.Sender, string(cm.SenderBroadcast))
+	b.failedID, b.hasF = f.Lookup(frame.Status, string(cm.StatusFailed))
+	return b
+}
+
+// conversation is one initiated conversation of a contact.
+type conversation struct {
+	start    int64
+	campaign string
+	ids      []uint32 // host conversation ids that belong to it
+	replyID  uint32   // the campaign message's id in the reply_to column
+	carts    int
+	links    []string
+	pays     int
+	gross    cm.Amounts
+	refunded cm.Amounts
+	revenue  cm.Amounts
+}
+
+// Add folds contact group g of frame f.
+func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
+	if a.lastF != f {
+		a.lastF, a.lastB = f, bindCommerce(f)
+	}
+	b := a.lastB
+	lo, hi := f.Group(g)
+	if f.Contact[lo] == 0 {
+		return
+	}
+	from, to := a.q.Range.UnixNano()
+	skip := func(r int) bool { return !a.q.IncludeTest && b.hasTest && b.chans[r] == b.test }
+	// Campaign messages that failed do not initiate conversations.
+	if a.failed == nil {
+		a.failed = map[uint32]bool{}
+	}
+	clear(a.failed)
+	if b.hasF {
+		for r := lo; r < hi; r++ {
+			if f.Type[r] == codeStatus && b.stat[r] == b.failedID && b.msg[r] != 0 && !skip(r) {
+				a.failed[b.msg[r]] = true
+			}
+		}
+	}
+	convs := a.convs[:0]
+	byID := func(id uint32) int {
+		for i := len(convs) - 1; i >= 0; i-- {
+			if slices.Contains(convs[i].ids, id) {
+				return i
+			}
+		}
+		return -1
+	}
+	latestBefore := func(t int64) int {
+		i := sort.Search(len(convs), func(i int) bool { return convs[i].start > t })
+		return i - 1
+	}
+	lastMsg, hasMsg := int64(0), false
+	camp, answered := -1, true
+	for r := lo; r < hi; r++ {
+		if skip(r) {
+			continue
+		}
+		t := f.Time[r]
+		switch f.Type[r] {
+		case codeSent:
+			s := b.sender[r]
+			if b.camp[r] != 0 && ((b.hasCS && s == b.campS) || (b.hasBS && s == b.bcastS)) {
+				if a.failed[b.msg[r]] {
+					continue
+				}
+				c := conversation{start: t, campaign: f.Str(frame.Campaign, r)}
+				if m := f.Str(frame.Message, r); m != "" {
+					c.replyID, _ = f.Lookup(frame.ReplyTo, m)
+				}
+				if id := b.conv[r]; id != 0 {
+					c.ids = append(c.ids, id)
+				}
+				convs = append(convs, c)
+				camp, answered = len(convs)-1, false
+			}
+			lastMsg, hasMsg = t, true
+		case codeReceived:
+			id, rp := b.conv[r], b.reply[r]
+			k := -1
+			if id != 0 {
+				k = byID(id)
+			}
+			if k < 0 && rp != 0 {
+				for i := len(convs) - 1; i >= 0; i-- {
+					if convs[i].replyID == rp && convs[i].campaign != "" {
+						k = i
+						break
+					}
+				}
+			}
+			if k < 0 && rp == 0 && camp >= 0 && !answered && t-convs[camp].start <= responseWindow {
+				k = camp
+			}
+			if k < 0 && id == 0 && hasMsg && t-lastMsg < int64(24*time.Hour) && len(convs) > 0 {
+				k = len(convs) - 1
+			}
+			if k < 0 {
+				convs = append(convs, conversation{start: t})
+				k = len(convs) - 1
+			}
+			if id != 0 && !slices.Contains(convs[k].ids, id) {
+				convs[k].ids = append(convs[k].ids, id)
+			}
+			answered = true
+			lastMsg, hasMsg = t, true
+		case codeCart:
+			if t < from || t >= to {
+				continue
+			}
+			k := -1
+			if id := b.conv[r]; id != 0 {
+				k = byID(id)
+			} else {
+				k = latestBefore(t)
+			}
+			if k >= 0 {
+				convs[k].carts++
+			}
+		}
+	}
+	contact := f.ContactOf(lo)
+	for _, p := range a.pays[contact] {
+		k := -1
+		if p.convID != "" {
+			if id, ok := f.Lookup(frame.Conversation, p.convID); ok && id != 0 {
+				k = byID(id)
+			}
+		}
+		if k < 0 {
+			k = latestBefore(p.linkTime)
+		}
+		if k < 0 {
+			continue
+		}
+		c := &convs[k]
+		if !slices.Contains(c.links, p.link) {
+			c.links = append(c.links, p.link)
+		}
+		c.pays++
+		c.gross = c.gross.Add(p.currency, p.amount)
+		c.refunded = c.refunded.Add(p.currency, p.refnd)
+		c.revenue = c.revenue.Add(p.currency, p.amount.Sub(p.refnd))
+	}
+	for i := range convs {
+		c := &convs[i]
+		if c.start < from || c.start >= to {
+			continue
+		}
+		s := CommerceStats{Initiated: 1, AddToCarts: c.carts, Conversions: len(c.links), Payments: c.pays,
+			Gross: c.gross, Refunded: c.refunded, Revenue: c.revenue}
+		if c.campaign != "" {
+			s.ByCampaign = 1
+		} else {
+			s.ByContact = 1
+		}
+		if c.carts > 0 {
+			s.WithCart = 1
+		}
+		a.credited.Payments += c.pays
+		a.credited.Revenue = a.credited.Revenue.Merge(c.revenue)
+		bk := a.buckets.IndexUnixNano(c.start)
+		cs := a.camps[c.campaign]
+		if cs == nil {
+			cs = &commerceSeries{buckets: make([]CommerceStats, a.buckets.Len())}
+			a.camps[c.campaign] = cs
+		}
+		for _, x := range []*commerceSeries{a.all, cs} {
+			x.total.merge(&s)
+			if bk >= 0 {
+				x.buckets[bk].merge(&s)
+			}
+		}
+	}
+	a.convs = convs[:0]
+}
+
+var codeCart, _ = cm.TypeCode(cm.CartAdded)
+
+// Merge adds o's conversations to a. Both must have the same query and
+// matching.
+func (a *CommerceAccumulator) Merge(o *CommerceAccumulator) error {
+	if a.q != o.q || a.matched.Payments != o.matched.Payments || !a.matched.Revenue.Equal(o.matched.Revenue) {
+		return fmt.Errorf("funnel: merge: %w", ErrMismatch)
+	}
+	a.merge(o)
+	return nil
+}
+
+func (a *CommerceAccumulator) merge(o *CommerceAccumulator) {
+	a.all.merge(o.all)
+	for k, s := range o.camps {
+		if mine := a.camps[k]; mine != nil {
+			mine.merge(s)
+		} else {
+			a.camps[k] = s
+		}
+	}
+	a.credited.Payments += o.credited.Payments
+	a.credited.Revenue = a.credited.Revenue.Merge(o.credited.Revenue)
+}
+
+func (c *commerceSeries) series(b cm.Buckets) cm.Series[CommerceStats] {
+	s := cm.NewSeries[CommerceStats](b)
+	for i := range s {
+		v := c.buckets[i]
+		v.rates()
+		s[i].Value = v
+	}
+	return s
+}
+
+// Result returns the commerce funnel.
+func (a *CommerceAccumulator) Result() *CommerceResult {
+	res := &CommerceResult{Tenant: a.q.Tenant, Range: a.q.Range, Granularity: a.buckets.Granularity, Campaigns: []CommerceCampaign{}}
+	res.CommerceStats = a.all.total
+	res.rates()
+	res.Series = a.all.series(a.buckets)
+	names := make([]string, 0, len(a.camps))
+	for k := range a.camps {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		c := CommerceCampaign{Campaign: n, CommerceStats: a.camps[n].total, Series: a.camps[n].series(a.buckets)}
+		c.rates()
+		res.Campaigns = append(res.Campaigns, c)
+	}
+	res.Elsewhere.Payments = a.matched.Payments - a.credited.Payments
+	res.Elsewhere.Revenue = cm.Amounts{}
+	for cur, v := range a.matched.Revenue {
+		if d := v.Sub(a.credited.Revenue[cur]); !d.IsZero() {
+			res.Elsewhere.Revenue[cur] = d
+		}
+	}
+	return res
+}
+
+// Commerce computes the commerce funnel q asks for.
+func Commerce(ctx context.Context, r cm.Reader, q CommerceQuery) (*CommerceResult, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := attribution.MatchPayments(ctx, r, attribution.MatchQuery{Tenant: q.Tenant, Range: q.Range, ReferenceWindow: q.ReferenceWindow, IncludeTest: q.IncludeTest})
+	if err != nil {
+		return nil, fmt.Errorf("funnel: matching payments: %w", err)
+	}
+	a, err := NewCommerceAccumulator(q, m)
+	if err != nil {
+		return nil, err
+	}
+	f, err := frame.Get(ctx, r, a.Spec())
+	if err != nil {
+		return nil, fmt.Errorf("funnel: %w", err)
+	}
+	acc, err := fold(ctx, f, a.empty, (*CommerceAccumulator).Add, (*CommerceAccumulator).merge)
+	if err != nil {
+		return nil, err
+	}
+	return acc.Result(), nil
+}
+
+// Tables returns the commerce funnel for export: the totals (overall and
+// per campaign), the series, and money per currency.
+func (r *CommerceResult) Tables() []cm.Table {
+	cols := []string{"campaign", "initiated_conversations", "by_contact", "by_campaign", "add_to_carts", "conversations_with_cart",
+		"add_to_cart_rate", "conversions", "conversion_rate", "payments"}
+	row := func(name string, s *CommerceStats) []string {
+		return []string{name, strconv.Itoa(s.Initiated), strconv.Itoa(s.ByContact), strconv.Itoa(s.ByCampaign), strconv.Itoa(s.AddToCarts),
+			strconv.Itoa(s.WithCart), rate(s.AddToCartRate), strconv.Itoa(s.Conversions), rate(s.ConversionRate), strconv.Itoa(s.Payments)}
+	}
+	campName := func(n string) string {
+		if n == "" {
+			return "(contact-initiated)"
+		}
+		return n
+	}
+	totals := cm.Table{Name: "Commerce funnel", Columns: cols}
+	totals.Rows = append(totals.Rows, row("all", &r.CommerceStats))
+	for i := range r.Campaigns {
+		totals.Rows = append(totals.Rows, row(campName(r.Campaigns[i].Campaign), &r.Campaigns[i].CommerceStats))
+	}
+	money := cm.Table{Name: "Commerce revenue", Columns: []string{"campaign", "currency", "gross", "refunded", "revenue"}}
+	addMoney := func(name string, s *CommerceStats) {
+		for _, c := range (cm.Amounts{}).Merge(s.Gross).Merge(s.Revenue).Currencies() {
+			mu := int32(cm.MinorUnits(c))
+			money.Rows = append(money.Rows, []string{name, c, s.Gross[c].StringFixed(mu), s.Refunded[c].StringFixed(mu), s.Revenue[c].StringFixed(mu)})
+		}
+	}
+	addMoney("all", &r.CommerceStats)
+	for i := range r.Campaigns {
+		addMoney(campName(r.Campaigns[i].Campaign), &r.Campaigns[i].CommerceStats)
+	}
+	for _, c := range r.Elsewhere.Revenue.Currencies() {
+		money.Rows = append(money.Rows, []string{"(not in an initiated conversation)", c, "", "", r.Elsewhere.Revenue[c].StringFixed(int32(cm.MinorUnits(c)))})
+	}
+	series := cm.Table{Name: "Commerce funnel by " + string(r.Granularity), Columns: []string{"period", "initiated_conversations", "add_to_carts",
+		"add_to_cart_rate", "conversions", "conversion_rate", "revenue"}}
+	for _, p := range r.Series {
+		v := p.Value
+		series.Rows = append(series.Rows, []string{stamp(p.Start), strconv.Itoa(v.Initiated), strconv.Itoa(v.AddToCarts), rate(v.AddToCartRate),
+			strconv.Itoa(v.Conversions), rate(v.ConversionRate), v.Revenue.String()})
+	}
+	return []cm.Table{totals, money, series}
+}
