@@ -43,7 +43,7 @@ func CompletionGoal(flow string) Goal {
 	}
 }
 
-// Validate checks the query. Errors name the field.
+// Validate checks the query. Errors name the field and wrap the sentinels.
 func (q *CompareQuery) Validate() error {
 	g := cm.Day
 	if err := checkScope(q.Tenant, q.Range, &g, q.Lookback); err != nil {
@@ -134,7 +134,11 @@ type VersionTest struct {
 	Verdict string `json:"verdict"`
 }
 
-// CompareVersions answers q over r's events.
+// CompareVersions compares the versions of q.Flow on q.Goal (by default
+// the flow's completion): conversion per version with Wilson 95%
+// intervals, and a two-proportion z-test of each version against the
+// baseline with a verdict and the sample size needed. Errors as for
+// [Conversions].
 func CompareVersions(ctx context.Context, r cm.Reader, q CompareQuery) (*Comparison, error) {
 	a, err := NewCompareAccumulator(q)
 	if err != nil {
@@ -149,7 +153,9 @@ func CompareVersions(ctx context.Context, r cm.Reader, q CompareQuery) (*Compari
 		return nil, err
 	}
 	for _, p := range parts {
-		a.Merge(p)
+		if err := a.Merge(p); err != nil {
+			return nil, err
+		}
 	}
 	return a.Result(), nil
 }
@@ -205,7 +211,8 @@ func (a *CompareAccumulator) verT(i int32) *verConv {
 	return &a.per[i]
 }
 
-// Add folds contact group g of f, a frame built with [CompareAccumulator.Spec].
+// Add folds contact group g of f, a frame built with
+// [CompareAccumulator.Spec] (see [Accumulator.Add]).
 func (a *CompareAccumulator) Add(f *frame.Frame, g int) {
 	if a.core.bind(f) {
 		a.ev.bind(f)
@@ -253,10 +260,14 @@ func (a *CompareAccumulator) Add(f *frame.Frame, g int) {
 	}
 }
 
-// Merge adds o's tallies to a. Both must come from the same query.
-func (a *CompareAccumulator) Merge(o *CompareAccumulator) {
-	if o == nil || o == a {
-		return
+// Merge adds o's tallies to a; see [Accumulator.Merge].
+func (a *CompareAccumulator) Merge(o *CompareAccumulator) error {
+	switch {
+	case a == o:
+		return fmt.Errorf("goals: merge: %w: an accumulator into itself", ErrMismatch)
+	case a.q.Tenant != o.q.Tenant || !a.q.Range.From.Equal(o.q.Range.From) || !a.q.Range.To.Equal(o.q.Range.To) ||
+		a.q.Flow != o.q.Flow || a.goal.Name != o.goal.Name || a.q.IncludeTest != o.q.IncludeTest || a.q.Baseline != o.q.Baseline:
+		return fmt.Errorf("goals: merge: %w", ErrMismatch)
 	}
 	vr := remap(&a.vers.n, &o.vers.n)
 	for i, y := range o.per {
@@ -265,6 +276,7 @@ func (a *CompareAccumulator) Merge(o *CompareAccumulator) {
 		x.converted += y.converted
 		x.excluded += y.excluded
 	}
+	return nil
 }
 
 // Result returns the answer.

@@ -62,7 +62,9 @@ func checkScope(tenant string, r cm.Range, g *cm.Granularity, lookback time.Dura
 	return nil
 }
 
-// Validate checks the query. Errors name the field and wrap the sentinels.
+// Validate checks the query and fills in the default granularity (day).
+// Errors name the field and wrap the sentinels (cm.ErrNoTenant,
+// cm.ErrEmptyRange, cm.ErrRequired, cm.ErrUnknownValue, cm.ErrInvalidValue).
 func (q *Query) Validate() error {
 	if err := checkScope(q.Tenant, q.Range, &q.Granularity, q.Lookback); err != nil {
 		return fmt.Errorf("goals: query: %w", err)
@@ -209,7 +211,13 @@ func turnStats(v []int32) TurnStats {
 	return TurnStats{Count: n, Mean: sum / float64(n), Median: med, Min: int(s[0]), Max: int(s[n-1])}
 }
 
-// Conversions answers q over r's events.
+// Conversions returns the conversions of q's goals in q.Range: totals,
+// series, conversion rates, user turns and the conversations behind them,
+// as the package documentation defines. It reads one frame of the tenant's
+// events (the structural types and those the goals name, before
+// q.Range.To) and folds it on all cores. An invalid query is an error
+// naming the field; a store error or ctx being done stops the computation
+// and is returned, wrapped, with no result.
 func Conversions(ctx context.Context, r cm.Reader, q Query) (*Result, error) {
 	a, err := NewAccumulator(q)
 	if err != nil {
@@ -224,7 +232,9 @@ func Conversions(ctx context.Context, r cm.Reader, q Query) (*Result, error) {
 		return nil, err
 	}
 	for _, p := range parts {
-		a.Merge(p)
+		if err := a.Merge(p); err != nil {
+			return nil, err
+		}
 	}
 	return a.Result(), nil
 }
@@ -303,7 +313,8 @@ func (a *Accumulator) Spec() frame.Spec {
 }
 
 // Add folds contact group g of f, a frame built with [Accumulator.Spec]
-// (or a superset of it).
+// (more columns or event types do no harm; the range and partition must be
+// the spec's). Add never fails: it only reads the frame.
 func (a *Accumulator) Add(f *frame.Frame, g int) {
 	if a.core.bind(f) {
 		a.ev.bind(f)
@@ -367,10 +378,20 @@ func (a *Accumulator) Add(f *frame.Frame, g int) {
 	}
 }
 
-// Merge adds o's tallies to a. Both must come from the same query.
-func (a *Accumulator) Merge(o *Accumulator) {
-	if o == nil || o == a {
-		return
+// Merge adds o's tallies to a. Both must have been made for the same
+// query (partitions aside); otherwise Merge changes nothing and returns an
+// error wrapping [ErrMismatch]. Merge is associative and commutative.
+func (a *Accumulator) Merge(o *Accumulator) error {
+	if err := sameScope(a.q.Tenant, o.q.Tenant, a.b, o.b, a.q.IncludeTest, o.q.IncludeTest, a == o); err != nil {
+		return err
+	}
+	if len(a.q.Goals) != len(o.q.Goals) {
+		return fmt.Errorf("goals: merge: %w: %d goals and %d", ErrMismatch, len(a.q.Goals), len(o.q.Goals))
+	}
+	for i := range a.q.Goals {
+		if a.q.Goals[i].Name != o.q.Goals[i].Name {
+			return fmt.Errorf("goals: merge: %w: goal %q and %q", ErrMismatch, a.q.Goals[i].Name, o.q.Goals[i].Name)
+		}
 	}
 	a.started += o.started
 	addInts(a.series, o.series)
@@ -391,6 +412,22 @@ func (a *Accumulator) Merge(o *Accumulator) {
 			x.list = append(x.list, c)
 		}
 	}
+	return nil
+}
+
+// sameScope checks that two accumulators count the same things.
+func sameScope(ta, tb string, ba, bb cm.Buckets, ia, ib, self bool) error {
+	switch {
+	case self:
+		return fmt.Errorf("goals: merge: %w: an accumulator into itself", ErrMismatch)
+	case ta != tb:
+		return fmt.Errorf("goals: merge: %w: tenants %q and %q", ErrMismatch, ta, tb)
+	case ia != ib:
+		return fmt.Errorf("goals: merge: %w: with and without test traffic", ErrMismatch)
+	case ba.Granularity != bb.Granularity || ba.Len() != bb.Len() || (ba.Len() > 0 && !ba.Starts[0].Equal(bb.Starts[0])):
+		return fmt.Errorf("goals: merge: %w: different ranges or calendars", ErrMismatch)
+	}
+	return nil
 }
 
 // remap interns o's names into a and returns o's index → a's index.

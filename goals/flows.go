@@ -163,7 +163,10 @@ type DroppedRun struct {
 	EndedBy string `json:"ended_by"`
 }
 
-// Flows answers q over r's events.
+// Flows returns the flows triggered in q.Range, the most popular, their
+// completion, and the drop-out per flow version and node ranked worst
+// first (with each dropped run when q.DroppedRuns), as the package
+// documentation defines runs and drop-out. Errors as for [Conversions].
 func Flows(ctx context.Context, r cm.Reader, q FlowsQuery) (*FlowsResult, error) {
 	a, err := NewFlowsAccumulator(q)
 	if err != nil {
@@ -178,7 +181,9 @@ func Flows(ctx context.Context, r cm.Reader, q FlowsQuery) (*FlowsResult, error)
 		return nil, err
 	}
 	for _, p := range parts {
-		a.Merge(p)
+		if err := a.Merge(p); err != nil {
+			return nil, err
+		}
 	}
 	return a.Result(), nil
 }
@@ -302,7 +307,8 @@ func (v *verTally) node(n int32) *nodeTally {
 	return &v.tallies[i]
 }
 
-// Add folds contact group g of f, a frame built with [FlowsAccumulator.Spec].
+// Add folds contact group g of f, a frame built with [FlowsAccumulator.Spec]
+// (see [Accumulator.Add]).
 func (a *FlowsAccumulator) Add(f *frame.Frame, g int) {
 	a.bind(f)
 	c := &a.core
@@ -381,10 +387,13 @@ func (a *FlowsAccumulator) Add(f *frame.Frame, g int) {
 	}
 }
 
-// Merge adds o's tallies to a. Both must come from the same query.
-func (a *FlowsAccumulator) Merge(o *FlowsAccumulator) {
-	if o == nil || o == a {
-		return
+// Merge adds o's tallies to a; see [Accumulator.Merge].
+func (a *FlowsAccumulator) Merge(o *FlowsAccumulator) error {
+	if err := sameScope(a.q.Tenant, o.q.Tenant, a.b, o.b, a.q.IncludeTest, o.q.IncludeTest, a == o); err != nil {
+		return err
+	}
+	if a.q.Flow != o.q.Flow || a.q.Version != o.q.Version || a.q.RunTimeout != o.q.RunTimeout || a.q.DroppedRuns != o.q.DroppedRuns {
+		return fmt.Errorf("goals: merge: %w: different flow filters, run timeouts or dropped-run listings", ErrMismatch)
 	}
 	fl := remap(&a.flows.n, &o.flows.n)
 	vr := remap(&a.vers.n, &o.vers.n)
@@ -420,6 +429,7 @@ func (a *FlowsAccumulator) Merge(o *FlowsAccumulator) {
 		d.flow, d.version, d.node = fl[d.flow], vr[d.version], at(nd, d.node)
 		a.dropped = append(a.dropped, d)
 	}
+	return nil
 }
 
 // Result returns the answer.

@@ -88,6 +88,9 @@ var (
 	ErrDuplicateGoal = errors.New("duplicate goal name")
 	// ErrUnknownGoal: a goal name that is not in the set given.
 	ErrUnknownGoal = errors.New("unknown goal")
+	// ErrMismatch: Merge of accumulators made for different queries (or of
+	// an accumulator into itself).
+	ErrMismatch = errors.New("accumulators of different queries")
 )
 
 // Validate checks the goal. Errors name the field, as in

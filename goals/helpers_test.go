@@ -1,6 +1,7 @@
 package goals_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -81,3 +82,5 @@ func days(d0, d1 int) cm.Range {
 }
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

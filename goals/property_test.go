@@ -2,6 +2,7 @@ package goals_test
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"math/rand/v2"
 	"os"
@@ -250,15 +251,44 @@ func TestPropertyPartitions(t *testing.T) {
 			b, _ := goals.NewFlowsAccumulator(fq)
 			c, _ := goals.NewCompareAccumulator(cq)
 			for _, i := range order {
-				a.Merge(ca[i])
-				b.Merge(fa[i])
-				c.Merge(pa[i])
+				if err := errors.Join(a.Merge(ca[i]), b.Merge(fa[i]), c.Merge(pa[i])); err != nil {
+					t.Fatal(err)
+				}
 			}
 			got := answers{a.Result(), b.Result(), c.Result()}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s: merged partitions %v differ (-single pass +merged):\n%s", tenant, order, diff)
 			}
 		}
+	}
+}
+
+// TestMergeMismatch: accumulators of different queries do not merge.
+func TestMergeMismatch(t *testing.T) {
+	q, fq, cq := demoQueries("acme")
+	a, _ := goals.NewAccumulator(q)
+	q2 := q
+	q2.Granularity = cm.Week
+	b, _ := goals.NewAccumulator(q2)
+	q3 := q
+	q3.Goals = q.Goals[1:]
+	c, _ := goals.NewAccumulator(q3)
+	for _, err := range []error{a.Merge(b), a.Merge(c), a.Merge(a)} {
+		if !errors.Is(err, goals.ErrMismatch) {
+			t.Errorf("merge: %v, want ErrMismatch", err)
+		}
+	}
+	f1, _ := goals.NewFlowsAccumulator(fq)
+	fq.Flow = "shop"
+	f2, _ := goals.NewFlowsAccumulator(fq)
+	if err := f1.Merge(f2); !errors.Is(err, goals.ErrMismatch) {
+		t.Errorf("flows merge: %v", err)
+	}
+	c1, _ := goals.NewCompareAccumulator(cq)
+	cq.Flow = "support"
+	c2, _ := goals.NewCompareAccumulator(cq)
+	if err := c1.Merge(c2); !errors.Is(err, goals.ErrMismatch) {
+		t.Errorf("compare merge: %v", err)
 	}
 }
 
