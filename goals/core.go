@@ -165,15 +165,19 @@ func (c *core) contact(g int) {
 	// One pass: each row's conversation, then its effect on the runs (which
 	// needs only the conversation of this row and of earlier ones).
 	cur, act := int32(-1), int32(-1)
-	for r := lo; r < hi; r++ {
-		if c.hasTest && !c.includeTest && c.cChan[r] == c.testID {
-			c.convOf[r-lo] = skipRow
+	// Locals, so that stores through c do not force reloads.
+	times, typ, cChan, cConv, convOf := c.times[lo:hi], c.typ[lo:hi], c.cChan[lo:hi], c.cConv[lo:hi], c.convOf
+	skipTest, testID := c.hasTest && !c.includeTest, c.testID
+	for i := range times {
+		r := lo + i
+		if skipTest && cChan[i] == testID {
+			convOf[i] = skipRow
 			continue
 		}
-		t, ty := c.times[r], c.typ[r]
+		t, ty := times[i], typ[i]
 		st := structural[ty]
 		k := int32(-1)
-		if id := c.cConv[r]; id != 0 {
+		if id := cConv[i]; id != 0 {
 			k = c.findHost(id, cur)
 			if k < 0 && st {
 				k = c.newConv(id, t)
@@ -187,7 +191,7 @@ func (c *core) contact(g int) {
 			k = c.newConv(0, t)
 			cur = k
 		}
-		c.convOf[r-lo] = k
+		convOf[i] = k
 		if k >= 0 {
 			c.convs[k].types |= 1 << ty
 		}
@@ -381,20 +385,40 @@ func (n *names) intern(s string) int32 {
 	return i
 }
 
-// symMap maps a frame's symbol ids to local indexes: a short list searched
-// linearly, which beats a map for the few flows, versions and nodes a
-// tenant has, and a map beyond that.
+// symMap maps a frame's symbol ids to local indexes: a direct-mapped
+// cache in front of a short list searched linearly, and a map once the
+// list is long. A tenant has few flows, versions and nodes, so nearly every
+// lookup is one probe of the cache.
 type symMap struct {
+	cache [64]struct {
+		id uint32
+		v  int32 // local index + 1; 0: empty
+	}
 	keys []uint32
 	vals []int32
 	m    map[uint32]int32
 }
 
 func (s *symMap) reset() {
+	s.cache = [64]struct {
+		id uint32
+		v  int32
+	}{}
 	s.keys, s.vals, s.m = s.keys[:0], s.vals[:0], nil
 }
 
 func (s *symMap) get(id uint32) (int32, bool) {
+	if e := &s.cache[id&63]; e.v != 0 && e.id == id {
+		return e.v - 1, true
+	}
+	v, ok := s.slow(id)
+	if ok {
+		s.cache[id&63].id, s.cache[id&63].v = id, v+1
+	}
+	return v, ok
+}
+
+func (s *symMap) slow(id uint32) (int32, bool) {
 	if s.m != nil {
 		v, ok := s.m[id]
 		return v, ok
@@ -408,6 +432,7 @@ func (s *symMap) get(id uint32) (int32, bool) {
 }
 
 func (s *symMap) put(id uint32, v int32) {
+	s.cache[id&63].id, s.cache[id&63].v = id, v+1
 	if s.m != nil {
 		s.m[id] = v
 		return

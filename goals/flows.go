@@ -200,8 +200,8 @@ type FlowsAccumulator struct {
 	flows, vers, nd local
 
 	series    []int
-	perFlow   []flowTally        // by local flow index
-	perVer    map[[2]int32]int32 // (flow, version) → index in vt
+	perFlow   []flowTally // by local flow index
+	perVer    [][]int32   // [flow][version] → index in vt + 1 (0: none)
 	vt        []verTally
 	dropped   []droppedRec
 	unmatched int
@@ -217,7 +217,7 @@ type flowTally struct {
 type verTally struct {
 	flow, version                          int32
 	runs, completed, dropped, open, noNode int
-	nodes                                  symMap // local node → index in tallies
+	nodes                                  []int32 // local node → index in tallies + 1 (0: none)
 	tallies                                []nodeTally
 }
 
@@ -250,7 +250,6 @@ func NewFlowsAccumulator(q FlowsQuery) (*FlowsAccumulator, error) {
 func (a *FlowsAccumulator) init() *FlowsAccumulator {
 	a.core = newCore(a.q.Range, a.q.RunTimeout, a.q.IncludeTest)
 	a.series = make([]int, a.b.Len())
-	a.perVer = map[[2]int32]int32{}
 	return a
 }
 
@@ -287,24 +286,30 @@ func (a *FlowsAccumulator) flowT(i int32) *flowTally {
 }
 
 func (a *FlowsAccumulator) verT(fl, ver int32) *verTally {
-	k := [2]int32{fl, ver}
-	i, ok := a.perVer[k]
-	if !ok {
-		i = int32(len(a.vt))
-		a.vt = append(a.vt, verTally{flow: fl, version: ver})
-		a.perVer[k] = i
+	for int(fl) >= len(a.perVer) {
+		a.perVer = append(a.perVer, nil)
 	}
-	return &a.vt[i]
+	row := a.perVer[fl]
+	for int(ver) >= len(row) {
+		row = append(row, 0)
+	}
+	a.perVer[fl] = row
+	if row[ver] == 0 {
+		a.vt = append(a.vt, verTally{flow: fl, version: ver})
+		row[ver] = int32(len(a.vt))
+	}
+	return &a.vt[row[ver]-1]
 }
 
 func (v *verTally) node(n int32) *nodeTally {
-	i, ok := v.nodes.get(uint32(n))
-	if !ok {
-		i = int32(len(v.tallies))
-		v.tallies = append(v.tallies, nodeTally{node: n})
-		v.nodes.put(uint32(n), i)
+	for int(n) >= len(v.nodes) {
+		v.nodes = append(v.nodes, 0)
 	}
-	return &v.tallies[i]
+	if v.nodes[n] == 0 {
+		v.tallies = append(v.tallies, nodeTally{node: n})
+		v.nodes[n] = int32(len(v.tallies))
+	}
+	return &v.tallies[v.nodes[n]-1]
 }
 
 // Add folds contact group g of f, a frame built with [FlowsAccumulator.Spec]
