@@ -1,0 +1,314 @@
+package credits
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+
+	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/internal/frame"
+)
+
+// outcome is a finished computation.
+type outcome struct {
+	e *engine
+	s *sink
+	d dicts
+}
+
+// compute answers q from r. It folds a frame without the inbound messages
+// first (statuses usually carry WhatsApp's pricing, which makes the windows
+// unnecessary) on both cores, resolving each message inside its contact's
+// group; it refolds with the inbound messages when some message needs the
+// rules, and falls back to the exact fold (messages joined across contact
+// groups by id) when a message has events in two contact groups.
+func compute(ctx context.Context, rd cm.Reader, q *Query, nd needs) (*outcome, error) {
+	e, err := newEngine(q, nd)
+	if err != nil {
+		return nil, err
+	}
+	rules := false
+	for {
+		f, err := frame.Get(ctx, rd, e.spec(rules))
+		if err != nil {
+			return nil, fmt.Errorf("credits: %w", err)
+		}
+		out, needRules, conflict, err := e.fast(ctx, f, rules)
+		if err != nil {
+			return nil, err
+		}
+		if needRules && !rules {
+			rules = true
+			continue
+		}
+		if !conflict {
+			return out, nil
+		}
+		return e.exactFrame(ctx, f, rules)
+	}
+}
+
+// fast folds f on both cores, each message resolved in its contact group.
+func (e *engine) fast(ctx context.Context, f *frame.Frame, rules bool) (out *outcome, needRules, conflict bool, err error) {
+	d := frameDicts(f)
+	runs := make([]*run, runtime.GOMAXPROCS(0))
+	errs := make([]error, len(runs))
+	n := f.Parallel(len(runs), func(i, lo, hi int) {
+		r := e.newRun(f, d, rules, false)
+		runs[i] = r
+		errs[i] = r.groups(ctx, lo, hi)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, false, false, err
+	}
+	if n == 0 {
+		runs = []*run{e.newRun(f, d, rules, false)}
+		n = 1
+	}
+	first := runs[0]
+	var seen []uint64
+	for _, r := range runs[:n] {
+		needRules = needRules || r.needRules
+		conflict = conflict || r.conflict || bitsetOr(&seen, r.seen)
+		if r != first {
+			first.sink.merge(r.sink)
+		}
+	}
+	if needRules || conflict {
+		return nil, needRules, conflict, nil
+	}
+	first.sink.finish(d)
+	return &outcome{e: e, s: first.sink, d: d}, false, false, nil
+}
+
+// exactFrame folds f keeping every message's state, merges the states of
+// each message across contact groups, then resolves them.
+func (e *engine) exactFrame(ctx context.Context, f *frame.Frame, rules bool) (*outcome, error) {
+	d := frameDicts(f)
+	st := newExact(d)
+	runs := make([]*run, runtime.GOMAXPROCS(0))
+	errs := make([]error, len(runs))
+	n := f.Parallel(len(runs), func(i, lo, hi int) {
+		r := e.newRun(f, d, rules, true)
+		runs[i] = r
+		errs[i] = r.groups(ctx, lo, hi)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, r := range runs[:n] {
+		for i := range r.parts {
+			st.add(&r.parts[i], nil)
+		}
+		st.tops = append(st.tops, r.tops...)
+		st.pays = append(st.pays, r.pays...)
+	}
+	return st.resolve(e), nil
+}
+
+// exact holds message states merged by message id, with the top-ups and
+// payments, in the ids of d.
+type exact struct {
+	d     dicts
+	own   *frame.MapDict // when the ids are the exact state's own
+	idx   map[uint32]int32
+	parts []msgState
+	tops  []topup
+	pays  []payment
+}
+
+func newExact(d dicts) *exact { return &exact{d: d, idx: map[uint32]int32{}} }
+
+// add merges s; from, when not nil, names the dictionaries s's ids belong
+// to (they are translated into the state's own).
+func (x *exact) add(s *msgState, from *dicts) {
+	if from != nil {
+		t := *s
+		tr := func(d frame.Dict, id uint32) uint32 {
+			if id == 0 {
+				return 0
+			}
+			return x.own.Intern(d.Str(id))
+		}
+		t.msg, t.contact, t.inbox = tr(from.msg, s.msg), tr(from.contact, s.contact), tr(from.inbox, s.inbox)
+		t.campaign, t.conv, t.template = tr(from.campaign, s.campaign), tr(from.conv, s.conv), tr(from.template, s.template)
+		t.country, t.bconv, t.sinbox = tr(from.country, s.country), tr(from.bconv, s.bconv), tr(from.inbox, s.sinbox)
+		s = &t
+	}
+	i, ok := x.idx[s.msg]
+	if !ok {
+		x.idx[s.msg] = int32(len(x.parts))
+		x.parts = append(x.parts, *s)
+		return
+	}
+	mergeState(&x.parts[i], s, x.d)
+}
+
+// mergeState merges b into a (states of the same message). Every choice
+// is by time and then by value, never by the order of the calls.
+func mergeState(a, b *msgState, d dicts) {
+	if b.flags&mfSend != 0 {
+		takeSend := a.flags&mfSend == 0 || b.sendAt < a.sendAt ||
+			(b.sendAt == a.sendAt && d.contact.Str(b.contact) < d.contact.Str(a.contact))
+		if takeSend {
+			const sendFlags = mfSend | mfTemplate | mfWindows | mfCSW | mfFEP
+			a.flags = a.flags&^sendFlags | b.flags&sendFlags
+			a.sendAt, a.contact, a.inbox, a.campaign, a.conv, a.template, a.tcat = b.sendAt, b.contact, b.inbox, b.campaign, b.conv, b.template, b.tcat
+		}
+	} else if a.flags&mfSend == 0 && b.contact != 0 && (a.contact == 0 || d.contact.Str(b.contact) < d.contact.Str(a.contact)) {
+		a.contact = b.contact
+	}
+	if b.seenAt != noTime && (a.seenAt == noTime || b.seenAt < a.seenAt) {
+		a.seenAt = b.seenAt
+	}
+	if b.flags&mfDelivered != 0 && (a.flags&mfDelivered == 0 || b.delivAt < a.delivAt) {
+		a.delivAt = b.delivAt
+	}
+	a.flags |= b.flags & (mfDelivered | mfFailed | mfTest | mfStatus)
+	if b.pclass > 0 && better(b, a, d.bconv) {
+		a.pclass, a.pAt, a.model, a.ptype, a.pcat, a.billable, a.bconv = b.pclass, b.pAt, b.model, b.ptype, b.pcat, b.billable, b.bconv
+	}
+	if b.country != 0 && (a.ctryAt == noTime || b.ctryAt < a.ctryAt ||
+		(b.ctryAt == a.ctryAt && b.country != a.country && d.country.Str(b.country) < d.country.Str(a.country))) {
+		a.country, a.ctryAt = b.country, b.ctryAt
+	}
+	if b.sinbox != 0 && (a.sinbox == 0 || (b.sinbox != a.sinbox && d.inbox.Str(b.sinbox) < d.inbox.Str(a.sinbox))) {
+		a.sinbox = b.sinbox
+	}
+}
+
+// resolve resolves every message state and finishes the sink.
+func (x *exact) resolve(e *engine) *outcome {
+	r := e.newRun(nil, x.d, true, false)
+	for i := range x.parts {
+		r.resolve(&x.parts[i])
+	}
+	for _, tp := range x.tops {
+		r.sink.topup(tp)
+	}
+	for _, p := range x.pays {
+		r.sink.payment(p.contact, p.at)
+	}
+	r.sink.finish(x.d)
+	return &outcome{e: e, s: r.sink, d: x.d}
+}
+
+// Accumulator folds a tenant's events one contact at a time into state that
+// merges, in the shape of a Beam CombineFn: create with [NewAccumulator],
+// add input with [Accumulator.Add], combine with [Accumulator.Merge], and
+// extract with [Accumulator.Summary], [Accumulator.Reconciliation] or
+// [Accumulator.MessageCosts]. Splitting a tenant's contacts into partitions
+// ([cm.Partition]), folding each into its own accumulator (on other
+// goroutines or machines) and merging gives exactly the single-pass answer
+// of [Summarize].
+//
+// The accumulator keeps, for every message, what its send and statuses say
+// (keyed by message id, so a status stored under another contact, or with
+// none, joins its send exactly when the accumulators merge), with the
+// top-ups and payments; charges are decided when a result is extracted,
+// since volume tiers and conversation-based pricing depend on every
+// message. It costs memory in proportion to the messages; the functions of
+// this package use a faster fold on a frame and are preferred for one
+// process.
+//
+// An Accumulator is not safe for concurrent use.
+type Accumulator struct {
+	q  Query
+	e  *engine
+	x  *exact
+	sp frame.Spec
+}
+
+// NewAccumulator returns an empty accumulator for q, which must be valid.
+func NewAccumulator(q Query) (*Accumulator, error) {
+	e, err := newEngine(&q, allNeeds())
+	if err != nil {
+		return nil, err
+	}
+	own := frame.NewMapDict()
+	d := dicts{msg: own, contact: own, inbox: own, campaign: own, conv: own, template: own, country: own, bconv: own}
+	x := newExact(d)
+	x.own = own
+	sp := e.spec(true)
+	sp.Fields |= frame.Of(frame.Campaign, frame.Conversation, frame.Currency)
+	sp.Query.Types = []cm.Type{cm.MessageSent, cm.MessageStatus, cm.MessageReceived, cm.CreditsTopup, cm.PaymentSucceeded}
+	sp.Amount = true
+	return &Accumulator{q: q, e: e, x: x, sp: sp}, nil
+}
+
+// Add folds one contact's events: at least its message.sent,
+// message.status, message.received, credits.topup and payment.succeeded
+// events up to the end of the query's period, in any order (others, and
+// other tenants' events, are ignored). A contact's events must come in one
+// call (the customer-service and free-entry-point windows are computed from
+// them); the events with no contact (top-ups, statuses without a contact)
+// may come in any call. The same event must not be added twice (stores
+// ensure it); several events about one message (a status webhook delivered
+// twice) count once.
+func (a *Accumulator) Add(log cm.ContactLog) {
+	f := frame.FromEvents(a.sp, log.Events)
+	if f.Len() == 0 {
+		return
+	}
+	d := frameDicts(f)
+	r := a.e.newRun(f, d, true, true)
+	for g := 0; g < f.NumGroups(); g++ {
+		lo, hi := f.Group(g)
+		r.group(lo, hi)
+	}
+	for i := range r.parts {
+		a.x.add(&r.parts[i], &d)
+	}
+	a.x.tops = append(a.x.tops, r.tops...)
+	for _, p := range r.pays {
+		a.x.pays = append(a.x.pays, payment{contact: a.x.own.Intern(d.contact.Str(p.contact)), at: p.at})
+	}
+}
+
+// ErrMismatch is returned by [Accumulator.Merge] for accumulators of
+// different queries.
+var ErrMismatch = errors.New("accumulators of different queries")
+
+// Merge adds everything b holds to a. Merging is associative and
+// commutative. a and b must come from equal queries (the same tenant,
+// range, calendar and card); b must not be used afterwards.
+func (a *Accumulator) Merge(b *Accumulator) error {
+	if a.q.Tenant != b.q.Tenant || !a.q.Range.From.Equal(b.q.Range.From) || !a.q.Range.To.Equal(b.q.Range.To) ||
+		a.q.Card != b.q.Card || a.q.Calendar != b.q.Calendar || a.q.IncludeTest != b.q.IncludeTest {
+		return fmt.Errorf("credits: merge: %w", ErrMismatch)
+	}
+	bd := b.x.d
+	for i := range b.x.parts {
+		a.x.add(&b.x.parts[i], &bd)
+	}
+	a.x.tops = append(a.x.tops, b.x.tops...)
+	for _, p := range b.x.pays {
+		a.x.pays = append(a.x.pays, payment{contact: a.x.own.Intern(bd.contact.Str(p.contact)), at: p.at})
+	}
+	return nil
+}
+
+// outcome resolves a copy of the state, so that results can be extracted
+// again after more input.
+func (a *Accumulator) outcome() *outcome {
+	x := &exact{d: a.x.d, own: a.x.own, idx: a.x.idx, parts: slices.Clone(a.x.parts), tops: a.x.tops, pays: a.x.pays}
+	e, _ := newEngine(&a.q, allNeeds())
+	return x.resolve(e)
+}
+
+// Summary extracts the summary ([Summarize]).
+func (a *Accumulator) Summary() *Summary { return summaryOf(a.outcome()) }
+
+// Reconciliation extracts the reconciliation rows ([Reconcile]); the
+// query's granularity must be day or month.
+func (a *Accumulator) Reconciliation() (*Reconciliation, error) {
+	if err := reconGranularity(&a.q); err != nil {
+		return nil, err
+	}
+	return reconciliationOf(a.outcome()), nil
+}
+
+// MessageCosts extracts the cost of each charged message ([MessageCosts]).
+func (a *Accumulator) MessageCosts() map[string]cm.Money { return messageCostsOf(a.outcome()) }
