@@ -74,11 +74,11 @@ func ParseCardCSV(r io.Reader) (*RateCard, error) {
 	section, header := "", map[string]int(nil)
 	sawCard := false
 	// lines of entries, for naming them in errors
-	mapLine := map[string]int{}           // effective -> map index
-	keyLine := map[[2]string]int{}        // (map index, key) -> line
-	entryLine := map[string][]int{}       // kind -> line of entry i
-	tierLines := map[int][]int{}          // rate index -> line of each tier
-	rateIdx := map[[3]string]int{}        // (effective, market, category) -> rate index
+	mapLine := map[string]int{}     // effective -> map index
+	keyLine := map[[2]string]int{}  // (map index, key) -> line
+	entryLine := map[string][]int{} // kind -> line of entry i
+	tierLines := map[int][]int{}    // rate index -> line of each tier
+	rateIdx := map[[3]string]int{}  // (effective, market, category) -> rate index
 	lineErr := func(line int, col, detail string, err error) {
 		ce.add(fmt.Sprintf("line %d: %s", line, col), err, detail)
 	}

@@ -14,13 +14,13 @@ type rec struct {
 
 // rec flags.
 const (
-	rfCharged       uint8 = 1 << iota // a charge (priced or not)
-	rfEst                             // estimated: from the rules, or the market unknown
-	rfNoMarket                        // the recipient's market could not be told (default market used)
-	rfCBP                             // conversation-based pricing
-	rfCBPRules                        // conversation-based pricing from the rules (conversations simulated)
-	rfInConversation                  // under CBP, inside a conversation already charged
-	rfUnknown                         // delivered, but its cost cannot be told
+	rfCharged        uint8 = 1 << iota // a charge (priced or not)
+	rfEst                              // estimated: from the rules, or the market unknown
+	rfNoMarket                         // the recipient's market could not be told (default market used)
+	rfCBP                              // conversation-based pricing
+	rfCBPRules                         // conversation-based pricing from the rules (conversations simulated)
+	rfInConversation                   // under CBP, inside a conversation already charged
+	rfUnknown                          // delivered, but its cost cannot be told
 )
 
 // resolve decides what message s costs and emits it.
