@@ -29,10 +29,10 @@ var (
 	demoEvents []cm.Event
 )
 
-// demoWorkload returns 40,000 demo events (seed 3), generated once.
+// demoWorkload returns 25,000 demo events (seed 3), generated once.
 func demoWorkload() []cm.Event {
 	demoOnce.Do(func() {
-		for e := range demo.Generate(demo.Options{Events: 40_000, Seed: 3}) {
+		for e := range demo.Generate(demo.Options{Events: 25_000, Seed: 3}) {
 			demoEvents = append(demoEvents, e)
 		}
 	})
