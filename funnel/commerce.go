@@ -503,7 +503,8 @@ func Commerce(ctx context.Context, r cm.Reader, q CommerceQuery) (*CommerceResul
 }
 
 // Tables returns the commerce funnel for export: the totals (overall and
-// per campaign), the series, and money per currency.
+// per campaign), money per currency, the series, and the series per
+// campaign.
 func (r *CommerceResult) Tables() []cm.Table {
 	cols := []string{"campaign", "initiated_conversations", "by_contact", "by_campaign", "add_to_carts", "conversations_with_cart",
 		"add_to_cart_rate", "conversions", "conversion_rate", "payments"}
@@ -543,5 +544,14 @@ func (r *CommerceResult) Tables() []cm.Table {
 		series.Rows = append(series.Rows, []string{stamp(p.Start), strconv.Itoa(v.Initiated), strconv.Itoa(v.AddToCarts), rate(v.AddToCartRate),
 			strconv.Itoa(v.Conversions), rate(v.ConversionRate), v.Revenue.String()})
 	}
-	return []cm.Table{totals, money, series}
+	byCamp := cm.Table{Name: "Commerce funnel by campaign and " + string(r.Granularity), Columns: append([]string{"campaign"}, series.Columns...)}
+	for i := range r.Campaigns {
+		c := &r.Campaigns[i]
+		for _, p := range c.Series {
+			v := p.Value
+			byCamp.Rows = append(byCamp.Rows, []string{campName(c.Campaign), stamp(p.Start), strconv.Itoa(v.Initiated), strconv.Itoa(v.AddToCarts),
+				rate(v.AddToCartRate), strconv.Itoa(v.Conversions), rate(v.ConversionRate), v.Revenue.String()})
+		}
+	}
+	return []cm.Table{totals, money, series, byCamp}
 }

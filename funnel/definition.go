@@ -114,12 +114,16 @@ func (w Window) Duration() time.Duration {
 	return time.Duration(w.Value) * l
 }
 
-// String formats the window as "7 day".
+// String formats the window as "7 days" (the zero Window as the default).
 func (w Window) String() string {
 	if w == (Window{}) {
 		w = DefaultWindow
 	}
-	return strconv.Itoa(w.Value) + " " + string(w.Unit)
+	s := strconv.Itoa(w.Value) + " " + string(w.Unit)
+	if w.Value != 1 {
+		s += "s"
+	}
+	return s
 }
 
 // ParseWindow reads a window written as a number and a unit: "7d", "24h",

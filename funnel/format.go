@@ -17,9 +17,9 @@ func rate(r cm.Rate) string {
 	return strconv.FormatFloat(v, 'f', 4, 64)
 }
 
-// seconds formats a duration in seconds.
+// seconds formats a duration in seconds, to the millisecond.
 func seconds(d time.Duration) string {
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	return strconv.FormatFloat(d.Round(time.Millisecond).Seconds(), 'f', -1, 64)
 }
 
 // stamp formats an instant for tables (RFC 3339 in its location), or "".

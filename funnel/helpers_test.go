@@ -76,7 +76,6 @@ func template(name string) opt { return func(e *cm.Event) { e.Template = name } 
 func tenant(t string) opt      { return func(e *cm.Event) { e.Tenant = t } }
 func id(s string) opt          { return func(e *cm.Event) { e.ID = s } }
 func link(l string) opt        { return func(e *cm.Event) { e.Link = l } }
-func reference(r string) opt   { return func(e *cm.Event) { e.Reference = r } }
 func currency(c string) opt    { return func(e *cm.Event) { e.Currency = c } }
 func payment(p string) opt     { return func(e *cm.Event) { e.Payment = p } }
 func node(f, n string) opt     { return func(e *cm.Event) { e.Flow, e.Node = f, n } }
