@@ -151,15 +151,11 @@ func newFctx(c *compiled, f *frame.Frame) *fctx {
 	if x.fInbox, ok = lookupSet(f, frame.Inbox, fl.Inboxes); !ok {
 		x.none = true
 	}
-	if x.fAsst, ok = lookupSet(f, frame.Assistant, fl.Assistants); !ok {
-		x.none = true
-	}
-	if x.fAgent, ok = lookupSet(f, frame.Agent, fl.Agents); !ok {
-		x.none = true
-	}
-	if x.fTeam, ok = lookupSet(f, frame.Team, fl.Teams); !ok {
-		x.none = true
-	}
+	// an assistant, agent or team no row holds selects no session (an
+	// empty set), but the windows still count
+	x.fAsst, _ = lookupSet(f, frame.Assistant, fl.Assistants)
+	x.fAgent, _ = lookupSet(f, frame.Agent, fl.Agents)
+	x.fTeam, _ = lookupSet(f, frame.Team, fl.Teams)
 	if x.fContact, ok = lookupContacts(f, fl.Contacts); !ok {
 		x.none = true
 	}
@@ -385,18 +381,10 @@ func (w *worker) inboxPerf(id uint32) *perfAcc {
 	return w.perf(w.inboxP, w.a.inboxes, w.x.f.Dict(frame.Inbox), id)
 }
 
-// credit applies fn to the agent, team and inbox rows and the All row.
-func (w *worker) credit(agent, team, inbox uint32, fn func(p *perfAcc)) {
-	if p := w.agentPerf(agent); p != nil {
-		fn(p)
-	}
-	if p := w.teamPerf(team); p != nil {
-		fn(p)
-	}
-	if p := w.inboxPerf(inbox); p != nil {
-		fn(p)
-	}
-	fn(w.a.all)
+// credited returns the rows a number is credited to: the agent's, the
+// team's and the inbox's (nil when the id is empty) and the All row.
+func (w *worker) credited(agent, team, inbox uint32) [4]*perfAcc {
+	return [4]*perfAcc{w.agentPerf(agent), w.teamPerf(team), w.inboxPerf(inbox), w.a.all}
 }
 
 // ---- the fold ----

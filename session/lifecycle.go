@@ -372,7 +372,11 @@ func (w *worker) sent(s *sess, r int, t int64, code uint16) {
 			}
 			inbox = s.inbox
 		}
-		w.credit(x.agent[r], team, inbox, func(p *perfAcc) { p.msgs[b]++ })
+		for _, p := range w.credited(x.agent[r], team, inbox) {
+			if p != nil {
+				p.msgs[b]++
+			}
+		}
 		if x.agent[r] != 0 && x.team[r] != 0 {
 			w.pairs[[2]uint32{x.agent[r], x.team[r]}] = struct{}{}
 		}
@@ -490,7 +494,11 @@ func (w *worker) humanReply(s *sess, r int, t int64) {
 		}
 	}
 	if w.ag && b >= 0 {
-		w.credit(replier, team, s.inbox, func(p *perfAcc) { p.reply[b].add(d) })
+		for _, p := range w.credited(replier, team, s.inbox) {
+			if p != nil {
+				p.reply[b].add(d)
+			}
+		}
 	}
 }
 
@@ -507,7 +515,11 @@ func (w *worker) firstResponse(s *sess, replier, team uint32, b int, d int64) {
 		}
 	}
 	if w.ag && b >= 0 {
-		w.credit(replier, team, s.inbox, func(p *perfAcc) { p.frt[b].add(d) })
+		for _, p := range w.credited(replier, team, s.inbox) {
+			if p != nil {
+				p.frt[b].add(d)
+			}
+		}
 	}
 }
 
@@ -523,7 +535,12 @@ func (w *worker) assigned(s *sess, r int, t int64) {
 	if s == nil {
 		if w.view(nil, r) && w.ag {
 			if b := w.bucket(t); b >= 0 {
-				w.credit(agent, team, x.inbox[r], func(p *perfAcc) { p.assigned[b]++; p.sessionsAsg[b]++ })
+				for _, p := range w.credited(agent, team, x.inbox[r]) {
+					if p != nil {
+						p.assigned[b]++
+						p.sessionsAsg[b]++
+					}
+				}
 			}
 		}
 		return
@@ -656,12 +673,14 @@ func (w *worker) resolve(s *sess, r int, t int64) {
 			team = s.team
 		}
 		if credited != 0 && w.ag && b >= 0 {
-			w.credit(credited, team, s.inbox, func(p *perfAcc) {
-				p.resTime[b].add(d)
-				if !o.countSessions {
-					p.resolutions[b]++
+			for _, p := range w.credited(credited, team, s.inbox) {
+				if p != nil {
+					p.resTime[b].add(d)
+					if !o.countSessions {
+						p.resolutions[b]++
+					}
 				}
-			})
+			}
 			if o.countSessions {
 				s.resIn = resRef{bucket: int32(b), agent: credited, team: team, inbox: s.inbox, valid: true}
 			}
@@ -805,7 +824,11 @@ func (w *worker) emit(s *sess, st uint8, a, b int64) {
 			w.a.ov.snapNow.count(st)
 		}
 		if w.ag && (s.agent != 0 || s.team != 0) {
-			w.credit(s.agent, s.team, s.inbox, func(p *perfAcc) { p.activeNow++ })
+			for _, p := range w.credited(s.agent, s.team, s.inbox) {
+				if p != nil {
+					p.activeNow++
+				}
+			}
 		}
 	}
 	if a <= c.endSnap && c.endSnap < b {
@@ -815,7 +838,11 @@ func (w *worker) emit(s *sess, st uint8, a, b int64) {
 			w.a.ov.snapEnd.count(st)
 		}
 		if w.ag && (s.agent != 0 || s.team != 0) {
-			w.credit(s.agent, s.team, s.inbox, func(p *perfAcc) { p.activeEnd++ })
+			for _, p := range w.credited(s.agent, s.team, s.inbox) {
+				if p != nil {
+					p.activeEnd++
+				}
+			}
 		}
 	}
 	lo, hi := max(a, c.from), min(b, c.to)
@@ -953,10 +980,17 @@ func (w *worker) finishSession(s *sess) {
 	if w.ag {
 		if o.countSessions && s.resIn.valid {
 			b := s.resIn.bucket
-			w.credit(s.resIn.agent, s.resIn.team, s.resIn.inbox, func(p *perfAcc) { p.resolutions[b]++ })
+			for _, p := range w.credited(s.resIn.agent, s.resIn.team, s.resIn.inbox) {
+				if p != nil {
+					p.resolutions[b]++
+				}
+			}
 		}
 		if o.sla && s.human && s.startIn >= 0 {
-			w.credit(s.lastAgent, s.lastTeam, s.inbox, func(p *perfAcc) {
+			for _, p := range w.credited(s.lastAgent, s.lastTeam, s.inbox) {
+				if p == nil {
+					continue
+				}
 				for k, v := range s.sla {
 					switch v {
 					case slaMet:
@@ -967,7 +1001,7 @@ func (w *worker) finishSession(s *sess) {
 						p.sla[k].breached++
 					}
 				}
-			})
+			}
 		}
 	}
 	if w.lst && s.inRange {

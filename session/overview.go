@@ -270,7 +270,11 @@ func (a *Accumulator) Overview() *OverviewResult {
 		}
 	}
 
-	res.Now = snapshotOf(time.Unix(0, c.now).In(loc), ov.snapNow)
+	nowAt := c.q.Range.To
+	if !c.q.Now.IsZero() {
+		nowAt = c.q.Now
+	}
+	res.Now = snapshotOf(nowAt.In(loc), ov.snapNow)
 	res.End = snapshotOf(c.q.Range.To.In(loc), ov.snapEnd)
 	res.Snapshots = cm.NewSeries[Snapshot](c.buckets)
 	known := 0

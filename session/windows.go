@@ -44,7 +44,11 @@ func Windows(ctx context.Context, r cm.Reader, q Query) (*WindowsResult, error) 
 // Windows extracts the window lists.
 func (a *Accumulator) Windows() *WindowsResult {
 	c := a.c
-	res := &WindowsResult{Tenant: c.q.Tenant, Range: c.q.Range, At: time.Unix(0, c.now).In(c.cal.Location()),
+	at := c.q.Range.To
+	if !c.q.Now.IsZero() {
+		at = c.q.Now
+	}
+	res := &WindowsResult{Tenant: c.q.Tenant, Range: c.q.Range, At: at.In(c.cal.Location()),
 		Open: slices.Clone(a.windows), Outside: slices.Clone(a.outside)}
 	slices.SortFunc(res.Open, func(x, y OpenWindow) int {
 		if d := strings.Compare(x.Contact, y.Contact); d != 0 {

@@ -1,0 +1,238 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/internal/demo"
+)
+
+// demoEvents is a small demo workload, generated once.
+var demoEvents = func() []cm.Event {
+	var out []cm.Event
+	for e := range demo.Generate(demo.Options{Events: 30_000, Seed: 7}) {
+		out = append(out, e)
+	}
+	return out
+}()
+
+// demoQueries are the queries the properties are checked on: the
+// defaults, and Chatwoot's options with business hours, SLA targets, an
+// hourly series and a filter.
+func demoQueries(tenant string) []Query {
+	loc := demo.Location(tenant)
+	r := cm.NewCalendar(loc).LastDays(30, time.Date(2026, 11, 12, 12, 0, 0, 0, time.UTC))
+	base := Query{Tenant: tenant, Range: r, TimeZone: loc.String(), Now: time.Date(2026, 11, 10, 15, 0, 0, 0, time.UTC)}
+	cw := base
+	cw.Options = ChatwootOptions()
+	cw.WeekStart = "sunday"
+	cw.Granularity = cm.Week
+	cw.Options.BusinessHours = weekdays(Window{"09:00", "18:00"})
+	cw.Options.BusinessHours.Holidays = []string{"2026-10-29"}
+	cw.Options.SLA = &SLA{FirstResponse: Duration(15 * time.Minute), NextResponse: Duration(10 * time.Minute), Resolution: Duration(4 * time.Hour)}
+	hourly := base
+	hourly.Granularity = cm.Hour
+	hourly.Range = cm.NewCalendar(loc).LastDays(7, time.Date(2026, 11, 12, 12, 0, 0, 0, time.UTC))
+	hourly.Filter = Filter{Channels: []cm.Channel{cm.ChannelWhatsApp}, Teams: []string{"sales", "support", "care", "vertrieb"}}
+	hourly.Options.ResponseWindow = Duration(10 * time.Minute)
+	return []Query{base, cw, hourly}
+}
+
+type allResults struct {
+	ov *OverviewResult
+	ag *AgentsResult
+	as *AssistResult
+	wi *WindowsResult
+	sl *SessionsResult
+}
+
+func extract(a *Accumulator) allResults {
+	return allResults{a.Overview(), a.Agents(), a.Assist(), a.Windows(), a.Sessions()}
+}
+
+func foldAll(t *testing.T, r cm.Reader, q Query) allResults {
+	t.Helper()
+	a, err := Fold(context.Background(), r, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return extract(a)
+}
+
+func sameResults(t *testing.T, what string, want, got allResults) {
+	t.Helper()
+	same(t, what+": overview", want.ov, got.ov)
+	same(t, what+": agents", want.ag, got.ag)
+	same(t, what+": assist", want.as, got.as)
+	same(t, what+": windows", want.wi, got.wi)
+	same(t, what+": sessions", want.sl, got.sl)
+}
+
+func TestProperties(t *testing.T) {
+	base := store(t, demoEvents)
+	shuffled := append([]cm.Event(nil), demoEvents...)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	shuffledStore := store(t, shuffled)
+	twice := store(t, demoEvents, shuffled)
+	// another tenant with the very same contacts, inboxes and agents
+	var shadow []cm.Event
+	for _, e := range demoEvents {
+		if e.Tenant == "acme" || e.Tenant == "umbrella" {
+			e.ID, e.Tenant = e.Tenant+"/"+e.ID, "shadow"
+			e.Time = e.Time.Add(-time.Hour)
+			shadow = append(shadow, e)
+		}
+	}
+	withShadow := store(t, demoEvents, shadow)
+	for _, tenant := range []string{"acme", "umbrella", "globex"} {
+		for qi, q := range demoQueries(tenant) {
+			want := foldAll(t, base, q)
+			name := tenant + "/" + string(rune('a'+qi))
+			if want.ov.NewSessions.Total == 0 || len(want.ag.Agents) == 0 {
+				t.Fatalf("%s: an empty result proves nothing: %d sessions", name, want.ov.NewSessions.Total)
+			}
+			sameResults(t, name+" shuffled", want, foldAll(t, shuffledStore, q))
+			sameResults(t, name+" every event twice", want, foldAll(t, twice, q))
+			sameResults(t, name+" another tenant with the same contacts", want, foldAll(t, withShadow, q))
+			// partitions folded apart and merged, in both orders
+			for _, n := range []int{2, 3} {
+				var parts []*Accumulator
+				for i := 0; i < n; i++ {
+					pq := q
+					pq.Partition = cm.Partition{Index: i, Count: n}
+					a, err := Fold(context.Background(), base, pq)
+					if err != nil {
+						t.Fatal(err)
+					}
+					parts = append(parts, a)
+				}
+				merged, err := NewAccumulator(withPartition(q, cm.Partition{Index: 0, Count: n}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := n - 1; i >= 0; i-- {
+					if err := merged.Merge(parts[i]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				sameResults(t, name+" partitions merged", want, extract(merged))
+			}
+			// contact by contact through Add, events reversed and repeated
+			a, err := NewAccumulator(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mine []cm.Event
+			for _, e := range demoEvents {
+				if e.Tenant == tenant {
+					mine = append(mine, e, e)
+				}
+			}
+			for _, log := range byContact(mine) {
+				for i, j := 0, len(log.Events)-1; i < j; i, j = i+1, j-1 {
+					log.Events[i], log.Events[j] = log.Events[j], log.Events[i]
+				}
+				a.Add(log)
+			}
+			sameResults(t, name+" through Add", want, extract(a))
+		}
+	}
+}
+
+func withPartition(q Query, p cm.Partition) Query {
+	q.Partition = p
+	return q
+}
+
+// Accumulators of different queries do not merge.
+func TestMergeIncompatible(t *testing.T) {
+	a, _ := NewAccumulator(week("t"))
+	q := week("t")
+	q.Granularity = cm.Hour
+	b, _ := NewAccumulator(q)
+	if err := a.Merge(b); !errors.Is(err, ErrIncompatible) {
+		t.Fatalf("merge of different granularities: %v", err)
+	}
+}
+
+func TestQueryValidation(t *testing.T) {
+	ok := week("t")
+	for _, c := range []struct {
+		change func(*Query)
+		want   string
+		err    error
+	}{
+		{func(q *Query) { q.Tenant = "" }, "session: tenant: required", cm.ErrRequired},
+		{func(q *Query) { q.Range = cm.Range{} }, "session: range:", cm.ErrEmptyRange},
+		{func(q *Query) { q.Range.To = q.Range.From.AddDate(0, 0, 120) }, "session: range: range too long", cm.ErrRangeTooLong},
+		{func(q *Query) { q.TimeZone = "Mars/Olympus" }, `session: time_zone: unknown value: "Mars/Olympus"`, cm.ErrUnknownValue},
+		{func(q *Query) { q.WeekStart = "caturday" }, `session: week_start: unknown value`, cm.ErrUnknownValue},
+		{func(q *Query) { q.Granularity = "fortnight" }, `session: granularity: unknown value: "fortnight"`, cm.ErrUnknownValue},
+		{func(q *Query) { q.Filter.Channels = []cm.Channel{"fax"} }, `session: filter.channels[0]: unknown value: "fax"`, cm.ErrUnknownValue},
+		{func(q *Query) { q.Filter.Agents = []string{"ann", ""} }, `session: filter.agents[1]: required`, cm.ErrRequired},
+		{func(q *Query) { q.Options.Sessions = "magic" }, `session: options.sessions: unknown value: "magic" (want auto or derive)`, cm.ErrUnknownValue},
+		{func(q *Query) { q.Options.ResponseWindow = -1 }, `session: options.response_window: invalid value: negative`, cm.ErrInvalidValue},
+		{func(q *Query) { q.Options.FirstResponseFrom = "x" }, `session: options.first_response_from: unknown value`, cm.ErrUnknownValue},
+		{func(q *Query) { q.Options.ResolutionCredit = "replier" }, `session: options.resolution_credit: unknown value: "replier"`, cm.ErrUnknownValue},
+		{func(q *Query) { q.Options.SLA = &SLA{} }, `session: options.sla: required`, cm.ErrRequired},
+		{func(q *Query) { q.Options.SLA = &SLA{Resolution: -5} }, `session: options.sla.resolution: invalid value`, cm.ErrInvalidValue},
+		{func(q *Query) { q.Options.BusinessHours = &BusinessHours{Monday: []Window{{"09:00", "25:00"}}} }, `session: options.business_hours.monday[0].to: invalid value`, cm.ErrInvalidValue},
+		{func(q *Query) {
+			q.Options.BusinessHours = &BusinessHours{TimeZone: "Nowhere", Monday: []Window{{"09:00", "17:00"}}}
+		}, `session: options.business_hours.time_zone: unknown value`, cm.ErrUnknownValue},
+		{func(q *Query) { q.Options.Members = map[string][]string{"sales": {""}} }, `session: options.members["sales"][0]: required`, cm.ErrRequired},
+		{func(q *Query) { q.MessageCosts = map[string]cm.Money{"m1": {Currency: "usd"}} }, `session: message_costs["m1"].currency: invalid value`, cm.ErrInvalidValue},
+		{func(q *Query) { q.Partition = cm.Partition{Index: 3, Count: 2} }, `session: partition:`, cm.ErrInvalidValue},
+	} {
+		q := ok
+		c.change(&q)
+		err := q.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, c.err) {
+			t.Errorf("got %v, want %q wrapping %v", err, c.want, c.err)
+		}
+		if _, err := Overview(context.Background(), store(t), q); err == nil {
+			t.Errorf("Overview accepted %q", c.want)
+		}
+	}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	long := ok
+	long.Range.To = long.Range.From.AddDate(0, 0, 120)
+	long.AllowLongRange = true
+	if err := long.Validate(); err != nil {
+		t.Errorf("allow_long_range: %v", err)
+	}
+}
+
+func TestDurationJSON(t *testing.T) {
+	var o Options
+	if err := jsonUnmarshal(`{"response_window":"90s","sla":{"first_response":"15m","resolution":3600000000000}}`, &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.ResponseWindow != Duration(90*time.Second) || o.SLA.FirstResponse != Duration(15*time.Minute) || o.SLA.Resolution != Duration(time.Hour) {
+		t.Errorf("%+v %+v", o, o.SLA)
+	}
+	if err := jsonUnmarshal(`{"response_window":"soon"}`, &o); err == nil || !errors.Is(err, cm.ErrInvalidValue) {
+		t.Errorf("bad duration: %v", err)
+	}
+}
+
+// A store that fails stops the question with its error.
+func TestStoreErrorsAreReturned(t *testing.T) {
+	boom := errors.New("disk on fire")
+	_, err := Overview(context.Background(), failing{boom}, week("t"))
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Agents(ctx, store(t, demoEvents), demoQueries("acme")[0]); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
