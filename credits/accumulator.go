@@ -29,25 +29,29 @@ func compute(ctx context.Context, rd cm.Reader, q *Query, nd needs) (*outcome, e
 	if err != nil {
 		return nil, err
 	}
-	rules := false
-	for {
-		f, err := frame.Get(ctx, rd, e.spec(rules))
-		if err != nil {
-			return nil, fmt.Errorf("credits: %w", err)
-		}
-		out, needRules, conflict, err := e.fast(ctx, f, rules)
-		if err != nil {
-			return nil, err
-		}
-		if needRules && !rules {
-			rules = true
-			continue
-		}
-		if !conflict {
-			return out, nil
-		}
-		return e.exactFrame(ctx, f, rules)
+	f, err := frame.Get(ctx, rd, e.spec(false))
+	if err != nil {
+		return nil, fmt.Errorf("credits: %w", err)
 	}
+	out, needRules, err := e.fold(ctx, f, false)
+	if err != nil || !needRules {
+		return out, err
+	}
+	if f, err = frame.Get(ctx, rd, e.spec(true)); err != nil {
+		return nil, fmt.Errorf("credits: %w", err)
+	}
+	out, _, err = e.fold(ctx, f, true)
+	return out, err
+}
+
+// fold folds f fast, or exactly when a message lies in two contact groups.
+// It reports whether some message needs the windows (and f lacks them).
+func (e *engine) fold(ctx context.Context, f *frame.Frame, rules bool) (*outcome, bool, error) {
+	out, needRules, conflict, err := e.fast(ctx, f, rules)
+	if err != nil || !conflict {
+		return out, needRules, err
+	}
+	return e.exactFrame(ctx, f, rules)
 }
 
 // fast folds f on both cores, each message resolved in its contact group.
@@ -76,16 +80,20 @@ func (e *engine) fast(ctx context.Context, f *frame.Frame, rules bool) (out *out
 			first.sink.merge(r.sink)
 		}
 	}
-	if needRules || conflict {
-		return nil, needRules, conflict, nil
+	if conflict {
+		return nil, false, true, nil
+	}
+	if needRules {
+		return nil, true, false, nil
 	}
 	first.sink.finish(d)
 	return &outcome{e: e, s: first.sink, d: d}, false, false, nil
 }
 
 // exactFrame folds f keeping every message's state, merges the states of
-// each message across contact groups, then resolves them.
-func (e *engine) exactFrame(ctx context.Context, f *frame.Frame, rules bool) (*outcome, error) {
+// each message across contact groups, then resolves them. It reports
+// whether some message needs the windows f lacks.
+func (e *engine) exactFrame(ctx context.Context, f *frame.Frame, rules bool) (*outcome, bool, error) {
 	d := frameDicts(f)
 	st := newExact(d)
 	runs := make([]*run, runtime.GOMAXPROCS(0))
@@ -96,7 +104,7 @@ func (e *engine) exactFrame(ctx context.Context, f *frame.Frame, rules bool) (*o
 		errs[i] = r.groups(ctx, lo, hi)
 	})
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for _, r := range runs[:n] {
 		for i := range r.parts {
@@ -105,7 +113,8 @@ func (e *engine) exactFrame(ctx context.Context, f *frame.Frame, rules bool) (*o
 		st.tops = append(st.tops, r.tops...)
 		st.pays = append(st.pays, r.pays...)
 	}
-	return st.resolve(e), nil
+	out, needRules := st.resolve(e)
+	return out, needRules, nil
 }
 
 // exact holds message states merged by message id, with the top-ups and
@@ -179,11 +188,16 @@ func mergeState(a, b *msgState, d dicts) {
 	}
 }
 
-// resolve resolves every message state and finishes the sink.
-func (x *exact) resolve(e *engine) *outcome {
+// resolve resolves every message state and finishes the sink. It reports
+// whether some message needs windows its state lacks (the outcome is then
+// incomplete).
+func (x *exact) resolve(e *engine) (*outcome, bool) {
 	r := e.newRun(nil, x.d, true, false)
 	for i := range x.parts {
 		r.resolve(&x.parts[i])
+	}
+	if r.needRules {
+		return nil, true
 	}
 	for _, tp := range x.tops {
 		r.sink.topup(tp)
@@ -192,7 +206,7 @@ func (x *exact) resolve(e *engine) *outcome {
 		r.sink.payment(p.contact, p.at)
 	}
 	r.sink.finish(x.d)
-	return &outcome{e: e, s: r.sink, d: x.d}
+	return &outcome{e: e, s: r.sink, d: x.d}, false
 }
 
 // Accumulator folds a tenant's events one contact at a time into state that
@@ -295,7 +309,8 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 func (a *Accumulator) outcome() *outcome {
 	x := &exact{d: a.x.d, own: a.x.own, idx: a.x.idx, parts: slices.Clone(a.x.parts), tops: a.x.tops, pays: a.x.pays}
 	e, _ := newEngine(&a.q, allNeeds())
-	return x.resolve(e)
+	out, _ := x.resolve(e) // every state has its windows: Add computes them
+	return out
 }
 
 // Summary extracts the summary ([Summarize]).
