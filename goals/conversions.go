@@ -178,7 +178,7 @@ type Conversion struct {
 	Flow        string `json:"flow,omitempty"`
 	FlowVersion string `json:"flow_version,omitempty"`
 	// UserTurns is the number of the conversation's inbound messages
-	// before the event that completed the goal.
+	// (reactions excepted) before the event that completed the goal.
 	UserTurns int `json:"user_turns"`
 }
 
@@ -358,7 +358,7 @@ func (a *Accumulator) Add(f *frame.Frame, g int) {
 			gt.series[a.b.IndexUnixNano(at)]++
 			turns := int32(0)
 			for _, x := range rows[:pos] {
-				if c.typ[x] == tReceived {
+				if c.typ[x] == tReceived && !c.isReaction(x) {
 					turns++
 				}
 			}

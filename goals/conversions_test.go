@@ -296,3 +296,70 @@ func TestQueryValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionRefinements: the session engine's finer rules. Sessions are
+// derived per inbox; a reaction neither begins a session nor counts as a
+// user turn; an inbound message reopens a resolved session; a second
+// resolution of a resolved session changes nothing.
+func TestSessionRefinements(t *testing.T) {
+	day := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, time.UTC) }
+	in := func(c, inbox string, at time.Time) cm.Event {
+		return cm.Event{Type: cm.MessageReceived, Contact: c, Inbox: inbox, Time: at}
+	}
+	goal := func(c, inbox string, at time.Time) cm.Event {
+		return cm.Event{Type: cm.GoalReached, Contact: c, Inbox: inbox, Time: at, Goal: "bought"}
+	}
+	res := func(c string, at time.Time) cm.Event {
+		return cm.Event{Type: cm.ConversationResolved, Contact: c, Time: at}
+	}
+	var fx fixture
+	// r: resolved Nov 2 10:00; an inbound message Nov 3 09:00 (inside the
+	// 24 hours) reopens it, so the goal of Nov 5 still joins it.
+	fx.add(in("r", "", day(2, 9, 0)), res("r", day(2, 10, 0)), in("r", "", day(3, 9, 0)), goal("r", "", day(5, 9, 0)))
+	// x: resolved at 10:00 and again at 20:00 (changes nothing): closed at
+	// Nov 3 10:00, so the goal then joins nothing.
+	fx.add(in("x", "", day(2, 9, 0)), res("x", day(2, 10, 0)), res("x", day(2, 20, 0)), goal("x", "", day(3, 10, 0)))
+	// a: a reaction after the session ended begins nothing; the message
+	// after it does, and its goal has 1 user turn (the reaction is none).
+	fx.add(in("a", "", day(2, 9, 0)), res("a", day(2, 9, 30)))
+	react := in("a", "", day(4, 9, 0))
+	react.MessageType = "reaction"
+	fx.add(react, goal("a", "", day(4, 9, 1)), in("a", "", day(4, 9, 2)))
+	react2 := in("a", "", day(4, 9, 3))
+	react2.MessageType = "reaction"
+	fx.add(react2, goal("a", "", day(4, 9, 4)))
+	// b: sessions in inboxes P and Q at once; the goal in Q joins Q's
+	// session, started later than P's.
+	fx.add(in("b", "P", day(2, 9, 0)), in("b", "Q", day(2, 9, 5)), goal("b", "P", day(2, 9, 10)))
+	// o: a conversation.opened begins a session.
+	fx.add(cm.Event{Type: cm.ConversationOpened, Contact: "o", Time: day(2, 9, 0)}, goal("o", "", day(2, 9, 1)))
+	out, err := goals.Conversions(context.Background(), fx.store(t), goals.Query{Tenant: "t", Range: days(1, 30), Goals: bought})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sessions: r 1, x 1, a 2 (Nov 2, Nov 4 09:02), b 2 (P, Q), o 1 = 7.
+	if out.Conversations != 7 {
+		t.Errorf("conversations %d, want 7", out.Conversations)
+	}
+	got := map[string]goals.Conversion{}
+	for _, c := range out.Goals[0].List {
+		got[c.Contact] = c
+	}
+	// Conversions: r (Nov 5), a (Nov 4 09:04, in the session begun at
+	// 09:02, one turn), b (in P's session: 09:00), o; not x.
+	if len(got) != 4 {
+		t.Errorf("conversions %+v, want r, a, b, o", out.Goals[0].List)
+	}
+	if c := got["r"]; c.Conversation != "derived@2026-11-02T09:00:00Z" || !c.Time.Equal(day(5, 9, 0)) {
+		t.Errorf("r: %+v", c)
+	}
+	if c := got["a"]; c.Conversation != "derived@2026-11-04T09:02:00Z" || c.UserTurns != 1 {
+		t.Errorf("a: %+v", c)
+	}
+	if c := got["b"]; c.Conversation != "derived@2026-11-02T09:00:00Z" {
+		t.Errorf("b: %+v, want P's session", c)
+	}
+	if _, ok := got["o"]; !ok {
+		t.Error("o: the opened conversation did not convert")
+	}
+}

@@ -8,10 +8,10 @@ import (
 	"github.com/convometrics/convometrics/internal/frame"
 )
 
-// SessionEnd is how long after its last resolution a conversation without a
-// host conversation id stays open (the session rule shared with the session
-// engine). An event without a conversation id joins the contact's current
-// conversation only while it is open.
+// SessionEnd is how long after its resolution a conversation stays open
+// (the session rule shared with the session engine): an event without a
+// conversation id joins a conversation only while it is open, and a
+// derived session that has closed never comes back.
 const SessionEnd = 24 * time.Hour
 
 // DefaultRunTimeout is the run timeout used when a query leaves it zero: the
@@ -22,6 +22,7 @@ const DefaultRunTimeout = 24 * time.Hour
 // Type codes used in the hot loops.
 var (
 	tReceived  = code(cm.MessageReceived)
+	tOpened    = code(cm.ConversationOpened)
 	tResolved  = code(cm.ConversationResolved)
 	tReopened  = code(cm.ConversationReopened)
 	tStarted   = code(cm.FlowStarted)
@@ -52,7 +53,7 @@ var structural = func() (s [cm.NumTypes]bool) {
 }()
 
 // coreFields are the columns every question reads.
-var coreFields = frame.Of(frame.Conversation, frame.Channel, frame.Flow, frame.FlowVersion, frame.Node)
+var coreFields = frame.Of(frame.Conversation, frame.Channel, frame.Inbox, frame.MessageType, frame.Flow, frame.FlowVersion, frame.Node)
 
 // How a run ended.
 const (
@@ -68,10 +69,12 @@ var endNames = [...]string{"in_progress", "completed", "next_flow", "conversatio
 // conv is a conversation of the contact being folded.
 type conv struct {
 	host       uint32 // host conversation id (symbol); 0 for a derived session
+	inbox      uint32 // inbox of the event that began it
 	types      uint32 // bit t set when the conversation has an event of type code t
 	start      int64
 	resolvedAt int64
 	resolved   bool
+	live       bool // in core.live
 }
 
 // run is one pass of the contact through a flow.
@@ -97,15 +100,16 @@ type core struct {
 	timeout     int64
 	includeTest bool
 
-	f                               *frame.Frame
-	typ                             []uint8
-	times                           []int64
-	cConv, cChan, cFlow, cVer, cNde []uint32
-	testID                          uint32
-	hasTest                         bool
+	f                                               *frame.Frame
+	typ                                             []uint8
+	times                                           []int64
+	cConv, cChan, cInbox, cMType, cFlow, cVer, cNde []uint32
+	testID, reaction                                uint32
+	hasTest, hasReaction                            bool
 
 	convOf  []int32 // per row of the contact: conversation index, -1 none, skipRow
 	convs   []conv
+	live    []int32          // conversations not known to have ended, in order of start
 	hostIdx map[uint32]int32 // for contacts with many conversations
 	runs    []run
 	nodes   []uint32 // distinct nodes of each run (frame symbols)
@@ -131,8 +135,10 @@ func (c *core) bind(f *frame.Frame) bool {
 	c.f = f
 	c.typ, c.times = f.Type, f.Time
 	c.cConv, c.cChan = f.Col(frame.Conversation), f.Col(frame.Channel)
+	c.cInbox, c.cMType = f.Col(frame.Inbox), f.Col(frame.MessageType)
 	c.cFlow, c.cVer, c.cNde = f.Col(frame.Flow), f.Col(frame.FlowVersion), f.Col(frame.Node)
 	c.testID, c.hasTest = f.Lookup(frame.Channel, string(cm.ChannelTest))
+	c.reaction, c.hasReaction = f.Lookup(frame.MessageType, "reaction")
 	return true
 }
 
@@ -146,7 +152,7 @@ func (c *core) inRange(t int64) bool { return t >= c.from && t < c.to }
 func (c *core) contact(g int) {
 	lo, hi := c.f.Group(g)
 	c.lo = lo
-	c.convs, c.runs, c.nodes = c.convs[:0], c.runs[:0], c.nodes[:0]
+	c.convs, c.live, c.runs, c.nodes = c.convs[:0], c.live[:0], c.runs[:0], c.nodes[:0]
 	if c.hostIdx != nil {
 		clear(c.hostIdx)
 	}
@@ -164,9 +170,9 @@ func (c *core) contact(g int) {
 
 	// One pass: each row's conversation, then its effect on the runs (which
 	// needs only the conversation of this row and of earlier ones).
-	cur, act := int32(-1), int32(-1)
+	act := int32(-1)
 	// Locals, so that stores through c do not force reloads.
-	times, typ, cChan, cConv, convOf := c.times[lo:hi], c.typ[lo:hi], c.cChan[lo:hi], c.cConv[lo:hi], c.convOf
+	times, typ, cChan, cConv, cInbox, convOf := c.times[lo:hi], c.typ[lo:hi], c.cChan[lo:hi], c.cConv[lo:hi], c.cInbox[lo:hi], c.convOf
 	skipTest, testID := c.hasTest && !c.includeTest, c.testID
 	for i := range times {
 		r := lo + i
@@ -176,20 +182,32 @@ func (c *core) contact(g int) {
 		}
 		t, ty := times[i], typ[i]
 		st := structural[ty]
+		// An inbound message other than a reaction, or an opening, may
+		// begin a session and reopens a resolved one.
+		starter := ty == tOpened || ty == tReopened || (ty == tReceived && !c.isReaction(int32(r)))
 		k := int32(-1)
 		if id := cConv[i]; id != 0 {
-			k = c.findHost(id, cur)
+			k = c.findHost(id)
 			if k < 0 && st {
-				k = c.newConv(id, t)
+				k = c.newConv(id, t, cInbox[i])
 			}
-			if k >= 0 && st {
-				cur = k
+		} else if k = c.findOpen(cInbox[i], t); k < 0 && starter {
+			k = c.newConv(0, t, cInbox[i])
+		}
+		if k >= 0 {
+			cv := &c.convs[k]
+			switch {
+			case ty == tResolved:
+				if !cv.resolved {
+					cv.resolved, cv.resolvedAt = true, t
+				}
+			case starter && cv.resolved:
+				cv.resolved = false
+				if !cv.live {
+					cv.live = true
+					c.live = append(c.live, k)
+				}
 			}
-		} else if cur >= 0 && c.open(cur, t) {
-			k = cur
-		} else if ty == tReceived {
-			k = c.newConv(0, t)
-			cur = k
 		}
 		convOf[i] = k
 		if k >= 0 {
@@ -197,16 +215,6 @@ func (c *core) contact(g int) {
 		}
 		if !st {
 			continue
-		}
-		switch ty {
-		case tResolved:
-			if k >= 0 {
-				c.convs[k].resolved, c.convs[k].resolvedAt = true, t
-			}
-		case tReopened:
-			if k >= 0 {
-				c.convs[k].resolved = false
-			}
 		}
 
 		// Runs.
@@ -276,6 +284,10 @@ func (c *core) sortRows() {
 	c.sorted = true
 }
 
+// isReaction reports whether row r is a reaction (message_type
+// "reaction"), which is not a user turn and begins no session.
+func (c *core) isReaction(r int32) bool { return c.hasReaction && c.cMType[r] == c.reaction }
+
 // rowsOf returns the absolute rows of conversation k, in order.
 func (c *core) rowsOf(k int32) []int32 {
 	if !c.sorted {
@@ -291,9 +303,10 @@ func (c *core) open(k int32, t int64) bool {
 	return !cv.resolved || t-cv.resolvedAt < int64(SessionEnd)
 }
 
-func (c *core) newConv(host uint32, t int64) int32 {
-	c.convs = append(c.convs, conv{host: host, start: t})
+func (c *core) newConv(host uint32, t int64, inbox uint32) int32 {
+	c.convs = append(c.convs, conv{host: host, inbox: inbox, start: t, live: true})
 	k := int32(len(c.convs) - 1)
+	c.live = append(c.live, k)
 	if host != 0 && c.hostIdx != nil {
 		c.hostIdx[host] = k
 	} else if host != 0 && len(c.convs) > 32 {
@@ -308,9 +321,9 @@ func (c *core) newConv(host uint32, t int64) int32 {
 }
 
 // findHost returns the conversation with host id, or -1.
-func (c *core) findHost(id uint32, cur int32) int32 {
-	if cur >= 0 && c.convs[cur].host == id {
-		return cur
+func (c *core) findHost(id uint32) int32 {
+	if n := len(c.convs); n > 0 && c.convs[n-1].host == id {
+		return int32(n - 1)
 	}
 	if c.hostIdx != nil {
 		if k, ok := c.hostIdx[id]; ok {
@@ -322,6 +335,27 @@ func (c *core) findHost(id uint32, cur int32) int32 {
 		if c.convs[k].host == id {
 			return int32(k)
 		}
+	}
+	return -1
+}
+
+// findOpen returns the latest conversation open at t that an event of
+// inbox may join (same inbox; an event or conversation without an inbox
+// matches any), or -1. Conversations found closed leave the live list:
+// only an event with their host id can bring them back.
+func (c *core) findOpen(inbox uint32, t int64) int32 {
+	for j := len(c.live) - 1; j >= 0; j-- {
+		k := c.live[j]
+		cv := &c.convs[k]
+		if inbox != 0 && cv.inbox != 0 && cv.inbox != inbox {
+			continue
+		}
+		if !c.open(k, t) {
+			cv.live = false
+			c.live = slices.Delete(c.live, j, j+1)
+			continue
+		}
+		return k
 	}
 	return -1
 }

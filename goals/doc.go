@@ -40,34 +40,45 @@
 // # Conversations
 //
 // Goals are evaluated per conversation, and runs live in conversations. A
-// conversation belongs to one contact. Walking the contact's events in
-// order, with a "current" conversation (initially none):
+// conversation belongs to one contact. The rule is the session engine's
+// (package session), applied to the events read here. Walking the
+// contact's events in order:
 //
 //   - An event with a host conversation id belongs to the conversation
 //     (contact, id). A structural event with an id not seen before for the
-//     contact begins that conversation; any structural event with an id
-//     makes its conversation the current one. An event of another type
-//     whose id has not begun (as a payment carrying the id of a
-//     conversation with no structural event yet) belongs to none.
-//   - An event without a conversation id belongs to the current
-//     conversation while it is open. A conversation is open until
-//     [SessionEnd] (24 hours) after its last conversation.resolved;
-//     a conversation.reopened makes it unresolved again. Exactly 24 hours
-//     after the resolution it is closed.
-//   - A message.received without a conversation id when no conversation
-//     is open begins a new derived conversation (a session), which becomes
-//     current. Other events without an id when none is open belong to no
-//     conversation.
+//     contact begins it. An event of another type whose id has not begun
+//     (a payment naming a conversation with no structural event yet)
+//     belongs to none. An event with an id never joins a derived session.
+//   - An event without a conversation id joins the contact's latest open
+//     conversation (by start) of the same inbox; an event without an inbox
+//     joins the latest open one of any inbox, and a conversation without an
+//     inbox takes events of any inbox. Host conversations are eligible too
+//     (the host forgot the id on a payment, say).
+//   - When there is none, a message.received that is not a reaction
+//     (message_type "reaction"), a conversation.opened or a
+//     conversation.reopened begins a new derived conversation (a session);
+//     any other event belongs to no conversation.
+//   - A conversation is open until [SessionEnd] (24 hours) after its
+//     resolution: a conversation.resolved resolves it (a second one while
+//     it is resolved changes nothing), and an inbound message that is not a
+//     reaction, a conversation.opened or a conversation.reopened joining it
+//     reopens it. At exactly 24 hours after the resolution it is closed; a
+//     derived session then never comes back, a host conversation does when
+//     an event names its id. A conversation never resolved stays open.
 //
-// This is the session rule of the session engine ("a new session starts
-// with an inbound message when the contact's previous session ended, and a
-// resolved session ends 24 hours after its resolution"), applied where the
-// host sends no conversation ids (the demo tenant umbrella), and extended
-// to attach id-less events (payments, typically) to the host's conversation
-// that is open. A conversation starts at the instant of the event that
-// began it. Derived conversations are named "derived@" followed by that
-// instant in UTC, RFC 3339 (for example derived@2026-11-02T06:00:00Z), and
-// flagged Derived in results.
+// So where the host sends no conversation ids (the demo tenant umbrella),
+// "a new session starts with an inbound message when the contact's
+// previous session ended, and a resolved session ends 24 hours after its
+// resolution", per inbox. A conversation starts at the instant of the event
+// that began it. Derived conversations are named "derived@" followed by
+// that instant in UTC, RFC 3339 (for example derived@2026-11-02T06:00:00Z),
+// and flagged Derived in results.
+//
+// One difference from the session engine, by design: it also begins host
+// conversations with outbound messages and assignments, which this engine
+// does not read. A host conversation with no structural event (only
+// outbound messages, say) does not exist here, and one that began with an
+// outbound message starts here at its first structural event.
 //
 // # Goals
 //
@@ -123,8 +134,9 @@
 //     credited flow and version, the user turns; sorted by time, contact,
 //     conversation.
 //   - UserTurns (Rasa's num_preceding_user_turns): the number of
-//     message.received events of the conversation strictly before the event
-//     that completed the goal, summarised over the conversions: count,
+//     message.received events of the conversation, reactions excepted,
+//     strictly before the event that completed the goal, summarised over
+//     the conversions: count,
 //     mean, median (the mean of the two middle values for an even count),
 //     min, max.
 //   - TimeToConvert: conversion time minus conversation start, summarised
