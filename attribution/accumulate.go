@@ -13,9 +13,13 @@ import (
 // conv is a matched payment the accumulator knows: one to attribute
 // (inRange) or one that only ends a contact's non-converting journey.
 type conv struct {
-	mp      *MatchedPayment
-	ns      int64
-	inRange bool
+	payment, contact, currency string
+	link, conversation         string
+	by                         MatchKind
+	ns                         int64
+	inRange                    bool
+	gross, refunded            fixed
+	net                        fixed // gross − refunded
 }
 
 // touch is one touch of a converting journey: its time, its dimension
@@ -91,6 +95,20 @@ func NewAccumulator(q Query, m *Matching, p cm.Partition) (*Accumulator, error) 
 }
 
 func newAccumulator(q Query, m *Matching, p cm.Partition) *Accumulator {
+	convs := make([]conv, len(m.Matched))
+	for i := range m.Matched {
+		mp := &m.Matched[i]
+		g, r := fixedOf(mp.Amount), fixedOf(mp.Refunded)
+		convs[i] = conv{payment: mp.Payment, contact: mp.Contact, currency: mp.Currency, link: mp.Link,
+			conversation: mp.Conversation, by: mp.By, ns: mp.Time.UnixNano(), gross: g, refunded: r, net: g.sub(r)}
+	}
+	return newAccumulatorOf(q, convs, p)
+}
+
+// newAccumulatorOf is newAccumulator for conversions already in internal
+// form (every matched payment of the tenant's history; the accumulator
+// keeps those of partition p before q.Range.To).
+func newAccumulatorOf(q Query, convs []conv, p cm.Partition) *Accumulator {
 	q.Definition = q.Definition.withDefaults()
 	a := &Accumulator{
 		q: q, kinds: kindsOf(q.Definition.Kinds), lookback: int64(q.Definition.Lookback),
@@ -98,26 +116,26 @@ func newAccumulator(q Query, m *Matching, p cm.Partition) *Accumulator {
 		nullTrans: map[[2]int32]int64{}, nullSets: map[string]int64{},
 	}
 	a.from, a.to = q.Range.UnixNano()
-	for i := range m.Matched {
-		mp := &m.Matched[i]
-		ns := mp.Time.UnixNano()
-		if ns >= a.to || !p.Has(mp.Contact) {
+	for i := range convs {
+		c := &convs[i]
+		if c.ns >= a.to || !p.Has(c.contact) {
 			continue
 		}
-		a.owned = append(a.owned, &conv{mp: mp, ns: ns, inRange: ns >= a.from})
+		c.inRange = c.ns >= a.from
+		a.owned = append(a.owned, c)
 	}
 	slices.SortFunc(a.owned, compareConv)
 	return a
 }
 
 func compareConv(x, y *conv) int {
-	if c := strings.Compare(x.mp.Contact, y.mp.Contact); c != 0 {
+	if c := strings.Compare(x.contact, y.contact); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(x.ns, y.ns); c != 0 {
 		return c
 	}
-	return strings.Compare(x.mp.Payment, y.mp.Payment)
+	return strings.Compare(x.payment, y.payment)
 }
 
 // plan maps the contacts with conversions to their groups in a frame.
@@ -130,14 +148,22 @@ func (a *Accumulator) plan(f *frame.Frame) *plan {
 	pl := &plan{}
 	ng := f.NumGroups()
 	contactOf := func(g int) string { return f.Contacts.Str(f.Contact[f.Groups[g]]) }
+	from := 0 // contacts come in ascending order: search on from the last one found
 	for i := 0; i < len(a.owned); {
 		j := i + 1
-		c := a.owned[i].mp.Contact
-		for j < len(a.owned) && a.owned[j].mp.Contact == c {
+		c := a.owned[i].contact
+		for j < len(a.owned) && a.owned[j].contact == c {
 			j++
 		}
 		if c != "" {
-			lo, hi := 0, ng
+			// gallop to bracket c, then bisect
+			lo, hi, step := from, from, 1
+			for hi < ng && contactOf(hi) < c {
+				lo = hi + 1
+				hi += step
+				step *= 2
+			}
+			hi = min(hi, ng)
 			for lo < hi {
 				mid := int(uint(lo+hi) >> 1)
 				if contactOf(mid) < c {
@@ -146,6 +172,7 @@ func (a *Accumulator) plan(f *frame.Frame) *plan {
 					hi = mid
 				}
 			}
+			from = lo
 			if lo < ng && contactOf(lo) == c {
 				pl.groups = append(pl.groups, int32(lo))
 				pl.convs = append(pl.convs, a.owned[i:j])
@@ -372,6 +399,10 @@ func keyValues(key string) []int32 {
 	return out
 }
 
+func sameSlice(a, b []*conv) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
 // Merge adds o's state to a. o is left unchanged. Accumulators must have
 // been made for the same query.
 func (a *Accumulator) Merge(o *Accumulator) {
@@ -391,19 +422,21 @@ func (a *Accumulator) Merge(o *Accumulator) {
 		}
 		return remap[v]
 	}
-	seen := map[string]bool{}
-	for _, c := range a.owned {
-		seen[c.mp.Payment] = true
-	}
-	var extra []*conv
-	for _, c := range o.owned {
-		if !seen[c.mp.Payment] {
-			extra = append(extra, c)
+	if !sameSlice(a.owned, o.owned) { // goroutines of one partition share it
+		seen := make(map[string]bool, len(a.owned))
+		for _, c := range a.owned {
+			seen[c.payment] = true
 		}
-	}
-	if len(extra) > 0 { // owned may be shared with other accumulators: copy
-		a.owned = append(slices.Clip(a.owned), extra...)
-		slices.SortFunc(a.owned, compareConv)
+		var extra []*conv
+		for _, c := range o.owned {
+			if !seen[c.payment] {
+				extra = append(extra, c)
+			}
+		}
+		if len(extra) > 0 { // owned may be shared with other accumulators: copy
+			a.owned = append(slices.Clip(a.owned), extra...)
+			slices.SortFunc(a.owned, compareConv)
+		}
 	}
 	for _, j := range o.journeys {
 		start := int32(len(a.touches))

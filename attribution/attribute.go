@@ -22,8 +22,7 @@ func Attribute(ctx context.Context, r cm.Reader, q Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := macc.Result(MatchQuery{Tenant: q.Tenant, ReferenceWindow: def.ReferenceWindow, IncludeTest: q.IncludeTest})
-	acc := newAccumulator(q, m, cm.Partition{})
+	acc := newAccumulatorOf(q, macc.conversions(def.ReferenceWindow, q.IncludeTest), cm.Partition{})
 	f, err := frame.Get(ctx, r, TouchSpec(q, cm.Partition{}))
 	if err != nil {
 		return nil, fmt.Errorf("attribution: reading touches: %w", err)

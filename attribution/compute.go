@@ -10,7 +10,6 @@ import (
 	"time"
 
 	cm "github.com/convometrics/convometrics"
-	"github.com/shopspring/decimal"
 )
 
 // minConversions is the number of conversions below which a data-driven
@@ -53,7 +52,6 @@ type computer struct {
 	exps     []int32 // unit exponent per currency
 	buckets  cm.Buckets
 	rows     []rowAcc // value index + 1; 0 is none
-	total    bucketAcc
 	series   []bucketAcc
 
 	// scratch
@@ -99,17 +97,18 @@ func (a *Accumulator) Result() (*Result, error) {
 
 	tot := &res.Totals
 	tot.ByCurrency = map[string]int{}
+	var gross, refunded, revenue sums
 	tot.NullJourneys = int(a.nullJourneys)
 	if !c.def.Model.DataDriven() {
 		tot.NullJourneys = 0
 	}
 	for _, j := range c.journeys {
-		mp := j.c.mp
+		cur := j.c.currency
 		tot.Conversions++
-		tot.ByCurrency[mp.Currency]++
-		tot.Gross = tot.Gross.Add(mp.Currency, mp.Amount)
-		tot.Refunded = tot.Refunded.Add(mp.Currency, mp.Refunded)
-		tot.Revenue = tot.Revenue.Add(mp.Currency, mp.Net())
+		tot.ByCurrency[cur]++
+		gross.add(cur, j.c.gross)
+		refunded.add(cur, j.c.refunded)
+		revenue.add(cur, j.c.net)
 		tot.Touches += int(j.hi - j.lo)
 		if j.hi == j.lo {
 			tot.Unattributed++
@@ -122,6 +121,7 @@ func (a *Accumulator) Result() (*Result, error) {
 			res.Conversions = append(res.Conversions, c.detail(j, c.shares))
 		}
 	}
+	tot.Gross, tot.Refunded, tot.Revenue = gross.amounts(), refunded.amounts(), revenue.amounts()
 	res.Rows = c.buildRows()
 	res.Series = c.seriesOf(c.series)
 	if c.def.Model.DataDriven() && tot.Conversions < minConversions {
@@ -134,16 +134,17 @@ func (a *Accumulator) Result() (*Result, error) {
 // conversion no frame had touches for, and sets up the currencies.
 func (c *computer) collect() {
 	a := c.a
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(a.owned))
+	c.journeys = make([]journey, 0, len(a.owned))
 	for _, j := range a.journeys {
-		if !seen[j.c.mp.Payment] {
-			seen[j.c.mp.Payment] = true
+		if !seen[j.c.payment] {
+			seen[j.c.payment] = true
 			c.journeys = append(c.journeys, j)
 		}
 	}
 	for _, cv := range a.owned {
-		if cv.inRange && !seen[cv.mp.Payment] {
-			seen[cv.mp.Payment] = true
+		if cv.inRange && !seen[cv.payment] {
+			seen[cv.payment] = true
 			c.journeys = append(c.journeys, journey{c: cv})
 		}
 	}
@@ -151,13 +152,13 @@ func (c *computer) collect() {
 		if d := cmp.Compare(x.c.ns, y.c.ns); d != 0 {
 			return d
 		}
-		return strings.Compare(x.c.mp.Payment, y.c.mp.Payment)
+		return strings.Compare(x.c.payment, y.c.payment)
 	})
 	c.curIdx = map[string]int{}
 	exps := map[string]int32{}
 	for _, j := range c.journeys {
-		cur := j.c.mp.Currency
-		e := unitExp(cur, j.c.mp.Net())
+		cur := j.c.currency
+		e := unitExp(cur, j.c.net)
 		if old, ok := exps[cur]; !ok || e > old {
 			exps[cur] = e
 		}
@@ -302,35 +303,34 @@ func (c *computer) byValue(j journey, out []share, weight func(v int32) float64)
 // currency's minor unit, or finer when the amount has more decimals), the
 // unit it is split in.
 func (c *computer) units(j journey) (int64, *big.Int) {
-	net := j.c.mp.Net()
-	d := net.Shift(unitExp(j.c.mp.Currency, net))
-	if u, ok := int64Of(d); ok {
+	e := unitExp(j.c.currency, j.c.net)
+	if u, ok := j.c.net.units(e); ok {
 		return u, nil
 	}
-	return 0, d.BigInt()
+	return 0, j.c.net.decimal().Shift(e).BigInt()
 }
 
 // rescale turns the shares' units from the journey's own exponent into
 // its currency's exponent in the result (the finest of the currency's
 // conversions), so that parts of different conversions add up.
 func (c *computer) rescale(j journey, shares []share) {
-	net := j.c.mp.Net()
-	up := c.exps[c.curIdx[j.c.mp.Currency]] - unitExp(j.c.mp.Currency, net)
+	up := c.exps[c.curIdx[j.c.currency]] - unitExp(j.c.currency, j.c.net)
 	if up == 0 {
 		return
 	}
-	f := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(up)), nil)
+	var f *big.Int
 	for i := range shares {
 		s := &shares[i]
-		if s.big == nil && up <= 18 {
-			if m := int64(math.Pow10(int(up))); s.units <= math.MaxInt64/m {
-				s.units *= m
+		if s.big == nil {
+			if u, ok := mulPow10(s.units, up); ok {
+				s.units = u
 				continue
 			}
-		}
-		if s.big == nil {
 			s.big = big.NewInt(s.units)
 			s.units = 0
+		}
+		if f == nil {
+			f = new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(up)), nil)
 		}
 		s.big = new(big.Int).Mul(s.big, f)
 	}
@@ -364,7 +364,7 @@ func (c *computer) splitMoney(j journey, shares []share) {
 
 // add adds the journey's shares to the rows, the series and the total.
 func (c *computer) add(j journey, shares []share) {
-	ci := c.curIdx[j.c.mp.Currency]
+	ci := c.curIdx[j.c.currency]
 	b := c.buckets.IndexUnixNano(j.c.ns)
 	for _, s := range shares {
 		r := &c.rows[s.val+1]
@@ -496,16 +496,16 @@ func sortRows(rows []Row) {
 }
 
 func (c *computer) detail(j journey, shares []share) Conversion {
-	mp := j.c.mp
+	k := j.c
 	cv := Conversion{
-		Payment: mp.Payment, Time: mp.Time, Contact: mp.Contact, Link: mp.Link, By: mp.By,
-		Conversation: mp.Conversation, Currency: mp.Currency, Amount: mp.Amount, Refunded: mp.Refunded,
-		Revenue: mp.Net(), Path: []Touch{}, Credits: make([]Credit, 0, len(shares)),
+		Payment: k.payment, Time: time.Unix(0, k.ns).UTC(), Contact: k.contact, Link: k.link, By: k.by,
+		Conversation: k.conversation, Currency: k.currency, Amount: k.gross.decimal(), Refunded: k.refunded.decimal(),
+		Revenue: k.net.decimal(), Path: []Touch{}, Credits: make([]Credit, 0, len(shares)),
 	}
 	for _, t := range c.a.touches[j.lo:j.hi] {
 		cv.Path = append(cv.Path, Touch{Time: time.Unix(0, t.ns).UTC(), Kind: kindOfCode(t.kind), Value: c.a.values[t.val]})
 	}
-	e := c.exps[c.curIdx[mp.Currency]]
+	e := c.exps[c.curIdx[k.currency]]
 	for _, s := range shares {
 		var x cell
 		addCell(&x, s)
@@ -516,9 +516,10 @@ func (c *computer) detail(j journey, shares []share) Conversion {
 
 // netFloat returns a conversion's revenue as a float64, for the value
 // model of the Markov chain.
-func netFloat(mp *MatchedPayment) float64 {
-	f, _ := mp.Net().Float64()
-	return f
+func netFloat(c *conv) float64 {
+	if c.net.big {
+		f, _ := c.net.dec.Float64()
+		return f
+	}
+	return float64(c.net.coef) * math.Pow10(int(c.net.exp))
 }
-
-var _ = decimal.Zero

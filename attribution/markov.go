@@ -250,8 +250,8 @@ func (c *computer) markov() (*MarkovResult, []float64, error) {
 		if lastSum[last] == nil {
 			lastSum[last] = make([]float64, ncur)
 		}
-		ci := c.curIdx[j.c.mp.Currency]
-		lastSum[last][ci] += netFloat(j.c.mp)
+		ci := c.curIdx[j.c.currency]
+		lastSum[last][ci] += netFloat(j.c)
 		lastN[last]++
 		u, b := c.units(j)
 		sh := []share{{units: u, big: b}}
@@ -386,7 +386,7 @@ func (c *computer) markov() (*MarkovResult, []float64, error) {
 		for _, j := range c.journeys {
 			if j.hi == j.lo {
 				none.Conversions++
-				none.Revenue = none.Revenue.Add(j.c.mp.Currency, j.c.mp.Net())
+				none.Revenue = none.Revenue.Add(j.c.currency, j.c.net.decimal())
 			}
 		}
 		if none.Conversions > 0 {

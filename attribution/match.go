@@ -268,33 +268,37 @@ func readPayments(ctx context.Context, r cm.Reader, tenant string, p cm.Partitio
 // adding an event twice, or merging an accumulator with itself, changes
 // nothing. The zero value is not ready; use [NewMatchAccumulator].
 type MatchAccumulator struct {
-	links    map[string]*linkRec  // by link id: the first (time, event id) link event
-	payments map[string]*payRec   // by payment id: the first payment.succeeded event
-	refunds  map[string]refundRec // by event id
-	failed   map[string]failRec   // by event id
+	links   []linkRec
+	linkIdx map[string]int32 // by link id: the first (time, event id) link event
+	pays    []payRec
+	payIdx  map[string]int32     // by payment id: the first payment.succeeded event
+	refunds map[string]refundRec // by event id
+	failed  map[string]failRec   // by event id
 }
 
 type linkRec struct {
-	Link
-	id string // event id
-	ns int64
+	id                                          string // event id
+	ns                                          int64
+	link, ref, contact, conversation            string
+	campaign, template, flow, agent, team, curr string
+	channel                                     cm.Channel
+	amount                                      fixed
 }
 
 type payRec struct {
-	id                 string
-	ns                 int64
-	payment, link, ref string
-	contact, provider  string
-	currency           string
-	amount             decimal.Decimal
-	test               bool
-	ids                []string // event ids of every delivery, sorted
+	id                      string // event id
+	ns                      int64
+	payment, link, ref      string
+	contact, provider, curr string
+	amount                  fixed
+	test                    bool
+	ids                     []string // event ids of every delivery, sorted; nil when only id
 }
 
 type refundRec struct {
-	payment  string
-	amount   decimal.Decimal
-	currency string
+	payment string
+	amount  fixed
+	curr    string
 }
 
 type failRec struct {
@@ -305,10 +309,10 @@ type failRec struct {
 // NewMatchAccumulator returns an empty accumulator.
 func NewMatchAccumulator() *MatchAccumulator {
 	return &MatchAccumulator{
-		links:    map[string]*linkRec{},
-		payments: map[string]*payRec{},
-		refunds:  map[string]refundRec{},
-		failed:   map[string]failRec{},
+		linkIdx: map[string]int32{},
+		payIdx:  map[string]int32{},
+		refunds: map[string]refundRec{},
+		failed:  map[string]failRec{},
 	}
 }
 
@@ -317,16 +321,14 @@ func NewMatchAccumulator() *MatchAccumulator {
 func (a *MatchAccumulator) Add(e *cm.Event) {
 	switch e.Type {
 	case cm.PaymentLink:
-		a.addLink(&linkRec{id: e.ID, ns: e.Time.UnixNano(), Link: Link{
-			Link: e.Link, Reference: e.Reference, Time: e.Time, Contact: e.Contact, Conversation: e.Conversation,
-			Channel: e.Channel, Campaign: e.Campaign, Template: e.Template, Flow: e.Flow, Agent: e.Agent,
-			Team: e.Team, Amount: e.Amount, Currency: e.Currency,
-		}})
+		a.addLink(linkRec{id: e.ID, ns: e.Time.UnixNano(), link: e.Link, ref: e.Reference, contact: e.Contact,
+			conversation: e.Conversation, channel: e.Channel, campaign: e.Campaign, template: e.Template, flow: e.Flow,
+			agent: e.Agent, team: e.Team, amount: fixedOf(e.Amount), curr: e.Currency})
 	case cm.PaymentSucceeded:
-		a.addPayment(&payRec{id: e.ID, ns: e.Time.UnixNano(), payment: e.Payment, link: e.Link, ref: e.Reference,
-			contact: e.Contact, provider: e.Provider, currency: e.Currency, amount: e.Amount, test: e.IsTest()})
+		a.addPayment(payRec{id: e.ID, ns: e.Time.UnixNano(), payment: e.Payment, link: e.Link, ref: e.Reference,
+			contact: e.Contact, provider: e.Provider, curr: e.Currency, amount: fixedOf(e.Amount), test: e.IsTest()})
 	case cm.PaymentRefunded:
-		a.refunds[e.ID] = refundRec{payment: e.Payment, amount: e.Amount, currency: e.Currency}
+		a.refunds[e.ID] = refundRec{payment: e.Payment, amount: fixedOf(e.Amount), curr: e.Currency}
 	case cm.PaymentFailed:
 		a.failed[e.ID] = failRec{ns: e.Time.UnixNano(), link: e.Link, ref: e.Reference}
 	}
@@ -338,32 +340,62 @@ func (a *MatchAccumulator) AddFrame(f *frame.Frame, lo, hi int) {
 	var (
 		ids, links, refs, pays = f.Col(frame.ID), f.Col(frame.Link), f.Col(frame.Reference), f.Col(frame.Payment)
 		curs, chans, provs     = f.Col(frame.Currency), f.Col(frame.Channel), f.Col(frame.Provider)
+		convs, camps, tpls     = f.Col(frame.Conversation), f.Col(frame.Campaign), f.Col(frame.Template)
+		flows, agents, teams   = f.Col(frame.Flow), f.Col(frame.Agent), f.Col(frame.Team)
+		dID, dLink, dRef, dPay = f.Dict(frame.ID), f.Dict(frame.Link), f.Dict(frame.Reference), f.Dict(frame.Payment)
+		dCur, dChan, dProv     = f.Dict(frame.Currency), f.Dict(frame.Channel), f.Dict(frame.Provider)
+		dConv, dCamp, dTpl     = f.Dict(frame.Conversation), f.Dict(frame.Campaign), f.Dict(frame.Template)
+		dFlow, dAgent, dTeam   = f.Dict(frame.Flow), f.Dict(frame.Agent), f.Dict(frame.Team)
 	)
-	str := func(c frame.Field, r int) string { return f.Str(c, r) }
-	for r := lo; r < hi; r++ {
-		id := f.Dict(frame.ID).Str(ids[r])
-		switch f.TypeOf(r) {
-		case cm.PaymentLink:
-			a.addLink(&linkRec{id: id, ns: f.Time[r], Link: Link{
-				Link: f.Dict(frame.Link).Str(links[r]), Reference: f.Dict(frame.Reference).Str(refs[r]),
-				Time: time.Unix(0, f.Time[r]).UTC(), Contact: f.ContactOf(r), Conversation: str(frame.Conversation, r),
-				Channel: cm.Channel(f.Dict(frame.Channel).Str(chans[r])), Campaign: str(frame.Campaign, r),
-				Template: str(frame.Template, r), Flow: str(frame.Flow, r), Agent: str(frame.Agent, r),
-				Team: str(frame.Team, r), Amount: f.Amount(r), Currency: f.Dict(frame.Currency).Str(curs[r]),
-			}})
-		case cm.PaymentSucceeded:
-			a.addPayment(&payRec{id: id, ns: f.Time[r], payment: f.Dict(frame.Payment).Str(pays[r]),
-				link: f.Dict(frame.Link).Str(links[r]), ref: f.Dict(frame.Reference).Str(refs[r]),
-				contact: f.ContactOf(r), provider: f.Dict(frame.Provider).Str(provs[r]),
-				currency: f.Dict(frame.Currency).Str(curs[r]), amount: f.Amount(r),
-				test: cm.Channel(f.Dict(frame.Channel).Str(chans[r])) == cm.ChannelTest})
-		case cm.PaymentRefunded:
-			a.refunds[id] = refundRec{payment: f.Dict(frame.Payment).Str(pays[r]), amount: f.Amount(r),
-				currency: f.Dict(frame.Currency).Str(curs[r])}
-		case cm.PaymentFailed:
-			a.failed[id] = failRec{ns: f.Time[r], link: f.Dict(frame.Link).Str(links[r]), ref: f.Dict(frame.Reference).Str(refs[r])}
+	tLink, _ := cm.TypeCode(cm.PaymentLink)
+	tPaid, _ := cm.TypeCode(cm.PaymentSucceeded)
+	tRefund, _ := cm.TypeCode(cm.PaymentRefunded)
+	tFailed, _ := cm.TypeCode(cm.PaymentFailed)
+	amount := func(r int) fixed {
+		if c, e, ok := f.AmountParts(r); ok {
+			return fixedParts(c, e)
+		}
+		return fixedOf(f.Amount(r))
+	}
+	var nLinks, nPays int
+	for _, t := range f.Type[lo:hi] {
+		switch t {
+		case tLink:
+			nLinks++
+		case tPaid:
+			nPays++
 		}
 	}
+	a.grow(nLinks, nPays)
+	for r := lo; r < hi; r++ {
+		switch f.Type[r] {
+		case tLink:
+			a.addLink(linkRec{id: dID.Str(ids[r]), ns: f.Time[r], link: dLink.Str(links[r]), ref: dRef.Str(refs[r]),
+				contact: f.ContactOf(r), conversation: dConv.Str(convs[r]), channel: cm.Channel(dChan.Str(chans[r])),
+				campaign: dCamp.Str(camps[r]), template: dTpl.Str(tpls[r]), flow: dFlow.Str(flows[r]), agent: dAgent.Str(agents[r]),
+				team: dTeam.Str(teams[r]), amount: amount(r), curr: dCur.Str(curs[r])})
+		case tPaid:
+			a.addPayment(payRec{id: dID.Str(ids[r]), ns: f.Time[r], payment: dPay.Str(pays[r]), link: dLink.Str(links[r]),
+				ref: dRef.Str(refs[r]), contact: f.ContactOf(r), provider: dProv.Str(provs[r]), curr: dCur.Str(curs[r]),
+				amount: amount(r), test: cm.Channel(dChan.Str(chans[r])) == cm.ChannelTest})
+		case tRefund:
+			a.refunds[dID.Str(ids[r])] = refundRec{payment: dPay.Str(pays[r]), amount: amount(r), curr: dCur.Str(curs[r])}
+		case tFailed:
+			a.failed[dID.Str(ids[r])] = failRec{ns: f.Time[r], link: dLink.Str(links[r]), ref: dRef.Str(refs[r])}
+		}
+	}
+}
+
+// grow makes room for links and payments more records.
+func (a *MatchAccumulator) grow(links, payments int) {
+	if len(a.links) == 0 && len(a.linkIdx) == 0 && links > 0 {
+		a.linkIdx = make(map[string]int32, links)
+	}
+	if len(a.pays) == 0 && len(a.payIdx) == 0 && payments > 0 {
+		a.payIdx = make(map[string]int32, payments)
+	}
+	a.links = slices.Grow(a.links, links)
+	a.pays = slices.Grow(a.pays, payments)
 }
 
 // before reports whether event (ns, id) comes before (ons, oid) in scan
@@ -373,29 +405,47 @@ func before(ns int64, id string, ons int64, oid string) bool {
 }
 
 // addLink keeps the first (time, event id) link event of each link id.
-// l must be owned by a.
-func (a *MatchAccumulator) addLink(l *linkRec) {
-	if old := a.links[l.Link.Link]; old == nil || before(l.ns, l.id, old.ns, old.id) {
-		a.links[l.Link.Link] = l
+func (a *MatchAccumulator) addLink(l linkRec) {
+	if i, ok := a.linkIdx[l.link]; !ok {
+		a.linkIdx[l.link] = int32(len(a.links))
+		a.links = append(a.links, l)
+	} else if old := &a.links[i]; before(l.ns, l.id, old.ns, old.id) {
+		*old = l
 	}
 }
 
 // addPayment keeps the first (time, event id) delivery of each payment id
-// and the set of every delivery's event id. p must be owned by a.
-func (a *MatchAccumulator) addPayment(p *payRec) {
-	if len(p.ids) == 0 {
-		p.ids = []string{p.id}
-	}
-	old := a.payments[p.payment]
-	if old == nil {
-		a.payments[p.payment] = p
+// and the set of every delivery's event id.
+func (a *MatchAccumulator) addPayment(p payRec) {
+	i, ok := a.payIdx[p.payment]
+	if !ok {
+		a.payIdx[p.payment] = int32(len(a.pays))
+		a.pays = append(a.pays, p)
 		return
 	}
-	ids := unionSorted(old.ids, p.ids)
+	old := &a.pays[i]
+	ids := unionSorted(old.deliveries(), p.deliveries())
+	if len(ids) == 1 {
+		ids = nil
+	}
 	if before(p.ns, p.id, old.ns, old.id) {
-		*old = *p
+		*old = p
 	}
 	old.ids = ids
+}
+
+func (p *payRec) deliveries() []string {
+	if p.ids == nil {
+		return []string{p.id}
+	}
+	return p.ids
+}
+
+func (p *payRec) duplicates() int {
+	if p.ids == nil {
+		return 0
+	}
+	return len(p.ids) - 1
 }
 
 // unionSorted returns the sorted union of two sorted sets in a new slice.
@@ -419,15 +469,13 @@ func unionSorted(a, b []string) []string {
 }
 
 // Merge adds everything o holds to a. It is associative and commutative,
-// and o is left unchanged (records are shared, never modified after).
+// and o is left unchanged.
 func (a *MatchAccumulator) Merge(o *MatchAccumulator) {
 	for _, l := range o.links {
-		c := *l
-		a.addLink(&c)
+		a.addLink(l)
 	}
-	for _, p := range o.payments {
-		c := *p
-		a.addPayment(&c)
+	for _, p := range o.pays {
+		a.addPayment(p)
 	}
 	for id, r := range o.refunds {
 		a.refunds[id] = r
@@ -439,167 +487,214 @@ func (a *MatchAccumulator) Merge(o *MatchAccumulator) {
 
 // linkIndex finds links by id and by reference.
 type linkIndex struct {
-	byID  map[string]*linkRec
-	byRef map[string][]*linkRec // each in (time, event id) order
+	a     *MatchAccumulator
+	order []int32             // link indexes with a reference, by (reference, time, event id)
+	byRef map[string][2]int32 // reference → its range in order
 }
 
 func (a *MatchAccumulator) index() linkIndex {
-	ix := linkIndex{byID: a.links, byRef: map[string][]*linkRec{}}
-	for _, l := range a.links {
-		if l.Reference != "" {
-			ix.byRef[l.Reference] = append(ix.byRef[l.Reference], l)
+	ix := linkIndex{a: a, byRef: map[string][2]int32{}}
+	for i := range a.links {
+		if a.links[i].ref != "" {
+			ix.order = append(ix.order, int32(i))
 		}
 	}
-	for _, ls := range ix.byRef {
-		slices.SortFunc(ls, func(x, y *linkRec) int {
-			if c := cmp.Compare(x.ns, y.ns); c != 0 {
-				return c
-			}
-			return strings.Compare(x.id, y.id)
-		})
+	slices.SortFunc(ix.order, func(x, y int32) int {
+		l, m := &a.links[x], &a.links[y]
+		if c := strings.Compare(l.ref, m.ref); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(l.ns, m.ns); c != 0 {
+			return c
+		}
+		return strings.Compare(l.id, m.id)
+	})
+	for i := 0; i < len(ix.order); {
+		j := i + 1
+		ref := a.links[ix.order[i]].ref
+		for j < len(ix.order) && a.links[ix.order[j]].ref == ref {
+			j++
+		}
+		ix.byRef[ref] = [2]int32{int32(i), int32(j)}
+		i = j
 	}
 	return ix
 }
 
 // match finds the link of a payment (or failed attempt) at ns naming link
 // and ref: by link id, else the latest link with ref sent at or before ns
-// and at most window before it.
-func (ix *linkIndex) match(ns int64, link, ref string, window time.Duration) (*linkRec, MatchKind, Reason) {
+// and at most window before it. It returns the link's index, or -1 and
+// the reason.
+func (ix *linkIndex) match(ns int64, link, ref string, window time.Duration) (int32, MatchKind, Reason) {
 	if link != "" {
-		if l := ix.byID[link]; l != nil {
-			return l, ByLink, ""
+		if i, ok := ix.a.linkIdx[link]; ok {
+			return i, ByLink, ""
 		}
 	}
 	if ref == "" {
 		if link == "" {
-			return nil, "", NoLinkOrReference
+			return -1, "", NoLinkOrReference
 		}
-		return nil, "", UnknownLink
+		return -1, "", UnknownLink
 	}
-	ls := ix.byRef[ref]
-	if len(ls) == 0 {
-		return nil, "", UnknownReference
+	span, ok := ix.byRef[ref]
+	if !ok {
+		return -1, "", UnknownReference
 	}
+	ls := ix.order[span[0]:span[1]]
 	// The latest link at or before ns: links at ns count as before.
-	k, _ := slices.BinarySearchFunc(ls, ns, func(l *linkRec, t int64) int {
-		if l.ns <= t {
+	k, _ := slices.BinarySearchFunc(ls, ns, func(l int32, t int64) int {
+		if ix.a.links[l].ns <= t {
 			return -1
 		}
 		return 1
 	})
 	if k == 0 {
-		return nil, "", OutsideWindow
+		return -1, "", OutsideWindow
 	}
 	l := ls[k-1]
-	if ns-l.ns > int64(window) {
-		return nil, "", OutsideWindow
+	if ns-ix.a.links[l].ns > int64(window) {
+		return -1, "", OutsideWindow
 	}
 	return l, ByReference, ""
 }
 
-// Result matches the collected payments as q asks (q.Tenant is not used:
-// the accumulator holds one tenant's events).
-func (a *MatchAccumulator) Result(q MatchQuery) *Matching {
-	window := q.window()
-	ix := a.index()
-	from, to := q.Range.UnixNano()
+func (l *linkRec) export() Link {
+	return Link{Link: l.link, Reference: l.ref, Time: time.Unix(0, l.ns).UTC(), Contact: l.contact, Conversation: l.conversation,
+		Channel: l.channel, Campaign: l.campaign, Template: l.template, Flow: l.flow, Agent: l.agent, Team: l.team,
+		Amount: l.amount.decimal(), Currency: l.curr}
+}
 
-	pays := make([]*payRec, 0, len(a.payments))
-	for _, p := range a.payments {
-		pays = append(pays, p)
-	}
-	slices.SortFunc(pays, func(x, y *payRec) int {
-		if c := cmp.Compare(x.ns, y.ns); c != 0 {
-			return c
-		}
-		return strings.Compare(x.payment, y.payment)
-	})
+// matchState is the outcome of matching every payment, before the
+// range and test filters.
+type matchState struct {
+	ix       linkIndex
+	window   time.Duration
+	refunded []fixed // per payment, capped at its amount
+	paid     []bool  // per link
+	orphans  int     // refunds of unknown payments
+	refMis   int     // refunds in another currency than their payment's
+}
 
-	// Refunds, per payment, in the payment's currency.
-	m := &Matching{Query: q, Matched: []MatchedPayment{}, Unmatched: []UnmatchedPayment{}, Unpaid: []Link{}}
-	tot := &m.Totals
-	tot.UnmatchedBy = map[Reason]int{}
-	refunded := map[string]decimal.Decimal{}
+// matchAll matches every payment and sums the refunds.
+func (a *MatchAccumulator) matchAll(window time.Duration) *matchState {
+	st := &matchState{ix: a.index(), window: window, refunded: make([]fixed, len(a.pays)), paid: make([]bool, len(a.links))}
 	for _, rf := range a.refunds {
-		p := a.payments[rf.payment]
+		i, ok := a.payIdx[rf.payment]
 		switch {
-		case p == nil:
-			tot.OrphanRefunds++
-		case rf.currency != p.currency:
-			tot.RefundCurrencyMismatches++
+		case !ok:
+			st.orphans++
+		case rf.curr != a.pays[i].curr:
+			st.refMis++
 		default:
-			refunded[rf.payment] = refunded[rf.payment].Add(rf.amount)
+			st.refunded[i] = st.refunded[i].add(rf.amount)
 		}
 	}
-
-	paid := map[*linkRec]bool{}
-	for _, p := range pays {
-		l, by, reason := ix.match(p.ns, p.link, p.ref, window)
-		if l != nil {
-			paid[l] = true
+	for i := range a.pays {
+		if st.refunded[i].cmp(a.pays[i].amount) > 0 {
+			st.refunded[i] = a.pays[i].amount
 		}
-		if (p.test || (l != nil && l.Channel == cm.ChannelTest)) && !q.IncludeTest {
+	}
+	return st
+}
+
+// visit calls fn for every payment in q's range that q keeps (test
+// traffic), in accumulator order, with its link (index, or -1 and the
+// reason). It marks the paid links in st first, over all payments.
+func (a *MatchAccumulator) visit(q MatchQuery, st *matchState, fn func(pi int, li int32, by MatchKind, reason Reason)) {
+	from, to := q.Range.UnixNano()
+	for pi := range a.pays {
+		p := &a.pays[pi]
+		li, by, reason := st.ix.match(p.ns, p.link, p.ref, st.window)
+		if li >= 0 {
+			st.paid[li] = true
+		}
+		if (p.test || (li >= 0 && a.links[li].channel == cm.ChannelTest)) && !q.IncludeTest {
 			continue
 		}
 		if p.ns < from || p.ns >= to {
 			continue
 		}
-		ref := refunded[p.payment]
-		if ref.GreaterThan(p.amount) {
-			ref = p.amount
+		fn(pi, li, by, reason)
+	}
+}
+
+// Result matches the collected payments as q asks (q.Tenant is not used:
+// the accumulator holds one tenant's events).
+func (a *MatchAccumulator) Result(q MatchQuery) *Matching {
+	st := a.matchAll(q.window())
+	from, to := q.Range.UnixNano()
+	m := &Matching{Query: q, Matched: []MatchedPayment{}, Unmatched: []UnmatchedPayment{}, Unpaid: []Link{}}
+	tot := &m.Totals
+	tot.UnmatchedBy = map[Reason]int{}
+	tot.OrphanRefunds, tot.RefundCurrencyMismatches = st.orphans, st.refMis
+	var gross, refund, revenue, unmatched, unpaid sums
+	var matchedIdx, unmatchedIdx []int32 // payment index per output row, to sort
+	a.visit(q, st, func(pi int, li int32, by MatchKind, reason Reason) {
+		p := &a.pays[pi]
+		ref := st.refunded[pi]
+		tot.DuplicatePayments += p.duplicates()
+		amount := p.amount.decimal()
+		refDec := decimal.Zero
+		if !ref.isZero() {
+			refDec = ref.decimal()
 		}
-		tot.DuplicatePayments += len(p.ids) - 1
-		if l == nil {
+		if li < 0 {
 			m.Unmatched = append(m.Unmatched, UnmatchedPayment{
-				Payment: p.payment, Time: time.Unix(0, p.ns).UTC(), Contact: p.contact, Amount: p.amount,
-				Refunded: ref, Currency: p.currency, Link: p.link, Reference: p.ref, Provider: p.provider,
-				Reason: reason, Duplicates: len(p.ids) - 1,
+				Payment: p.payment, Time: time.Unix(0, p.ns).UTC(), Contact: p.contact, Amount: amount,
+				Refunded: refDec, Currency: p.curr, Link: p.link, Reference: p.ref, Provider: p.provider,
+				Reason: reason, Duplicates: p.duplicates(),
 			})
+			unmatchedIdx = append(unmatchedIdx, int32(pi))
 			tot.Unmatched++
-			tot.UnmatchedAmount = tot.UnmatchedAmount.Add(p.currency, p.amount)
+			unmatched.add(p.curr, p.amount)
 			tot.UnmatchedBy[reason]++
-			continue
+			return
 		}
+		l := &a.links[li]
 		contact := p.contact
 		if contact == "" {
-			contact = l.Contact
+			contact = l.contact
 		}
-		mp := MatchedPayment{
-			Payment: p.payment, Time: time.Unix(0, p.ns).UTC(), Contact: contact, Amount: p.amount, Refunded: ref,
-			Currency: p.currency, By: by, Link: l.Link.Link, LinkTime: l.Time, CurrencyMismatch: p.currency != l.Currency,
-			Campaign: l.Campaign, Template: l.Template, Flow: l.Flow, Agent: l.Agent, Conversation: l.Conversation,
-			Team: l.Team, Reference: p.ref, Provider: p.provider, LinkAmount: l.Amount, LinkCurrency: l.Currency,
-			Duplicates: len(p.ids) - 1,
-		}
-		m.Matched = append(m.Matched, mp)
+		m.Matched = append(m.Matched, MatchedPayment{
+			Payment: p.payment, Time: time.Unix(0, p.ns).UTC(), Contact: contact, Amount: amount, Refunded: refDec,
+			Currency: p.curr, By: by, Link: l.link, LinkTime: time.Unix(0, l.ns).UTC(), CurrencyMismatch: p.curr != l.curr,
+			Campaign: l.campaign, Template: l.template, Flow: l.flow, Agent: l.agent, Conversation: l.conversation,
+			Team: l.team, Reference: p.ref, Provider: p.provider, LinkAmount: l.amount.decimal(), LinkCurrency: l.curr,
+			Duplicates: p.duplicates(),
+		})
+		matchedIdx = append(matchedIdx, int32(pi))
 		tot.Matched++
 		if by == ByLink {
 			tot.ByLink++
 		} else {
 			tot.ByReference++
 		}
-		if mp.CurrencyMismatch {
+		if p.curr != l.curr {
 			tot.CurrencyMismatches++
 		}
-		tot.Gross = tot.Gross.Add(p.currency, p.amount)
-		tot.Refunded = tot.Refunded.Add(p.currency, ref)
-		tot.Revenue = tot.Revenue.Add(p.currency, p.amount.Sub(ref))
-	}
+		gross.add(p.curr, p.amount)
+		refund.add(p.curr, ref)
+		revenue.add(p.curr, p.amount.sub(ref))
+	})
+	sortBy(m.Matched, matchedIdx, a.pays)
+	sortBy(m.Unmatched, unmatchedIdx, a.pays)
 
-	failedBy := map[*linkRec]int{}
+	failedBy := make([]int, len(a.links))
 	for _, fr := range a.failed {
-		if l, _, _ := ix.match(fr.ns, fr.link, fr.ref, window); l != nil {
-			failedBy[l]++
+		if li, _, _ := st.ix.match(fr.ns, fr.link, fr.ref, st.window); li >= 0 {
+			failedBy[li]++
 		}
 	}
-	for _, l := range a.links {
-		if paid[l] || l.ns < from || l.ns >= to || (l.Channel == cm.ChannelTest && !q.IncludeTest) {
+	for i := range a.links {
+		l := &a.links[i]
+		if st.paid[i] || l.ns < from || l.ns >= to || (l.channel == cm.ChannelTest && !q.IncludeTest) {
 			continue
 		}
-		u := l.Link
-		u.FailedAttempts = failedBy[l]
+		u := l.export()
+		u.FailedAttempts = failedBy[i]
 		m.Unpaid = append(m.Unpaid, u)
-		tot.UnpaidAmount = tot.UnpaidAmount.Add(l.Currency, l.Amount)
+		unpaid.add(l.curr, l.amount)
 	}
 	slices.SortFunc(m.Unpaid, func(x, y Link) int {
 		if c := x.Time.Compare(y.Time); c != 0 {
@@ -608,5 +703,50 @@ func (a *MatchAccumulator) Result(q MatchQuery) *Matching {
 		return strings.Compare(x.Link, y.Link)
 	})
 	tot.Unpaid = len(m.Unpaid)
+	tot.Gross, tot.Refunded, tot.Revenue = gross.amounts(), refund.amounts(), revenue.amounts()
+	tot.UnmatchedAmount, tot.UnpaidAmount = unmatched.amounts(), unpaid.amounts()
 	return m
+}
+
+// sortBy orders rows (one per payment index in idx) by the payments'
+// (time, payment id).
+func sortBy[T any](rows []T, idx []int32, pays []payRec) {
+	perm := make([]int, len(rows))
+	for i := range perm {
+		perm[i] = i
+	}
+	slices.SortFunc(perm, func(x, y int) int {
+		p, o := &pays[idx[x]], &pays[idx[y]]
+		if c := cmp.Compare(p.ns, o.ns); c != 0 {
+			return c
+		}
+		return strings.Compare(p.payment, o.payment)
+	})
+	sorted := make([]T, len(rows))
+	for i, k := range perm {
+		sorted[i] = rows[k]
+	}
+	copy(rows, sorted)
+}
+
+// conversions returns every payment of the accumulator's history that
+// matched a link, with test traffic left out unless includeTest, in the
+// internal form attribution works on.
+func (a *MatchAccumulator) conversions(window time.Duration, includeTest bool) []conv {
+	st := a.matchAll(window)
+	out := make([]conv, 0, len(a.pays))
+	a.visit(MatchQuery{IncludeTest: includeTest}, st, func(pi int, li int32, by MatchKind, _ Reason) {
+		if li < 0 {
+			return
+		}
+		p, l := &a.pays[pi], &a.links[li]
+		contact := p.contact
+		if contact == "" {
+			contact = l.contact
+		}
+		ref := st.refunded[pi]
+		out = append(out, conv{payment: p.payment, contact: contact, currency: p.curr, link: l.link,
+			conversation: l.conversation, by: by, ns: p.ns, gross: p.amount, refunded: ref, net: p.amount.sub(ref)})
+	})
+	return out
 }

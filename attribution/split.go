@@ -145,8 +145,12 @@ func splitBig(units *big.Int, w []float64, sum float64, put func(i int, p *big.I
 
 // unitExp returns the exponent amounts of currency are split at: its ISO
 // 4217 minor units, or more when the amount has more decimals.
-func unitExp(currency string, d decimal.Decimal) int32 {
-	return max(int32(cm.MinorUnits(currency)), -d.Exponent())
+func unitExp(currency string, d fixed) int32 {
+	e := d.exp
+	if d.big {
+		e = d.dec.Exponent()
+	}
+	return max(int32(cm.MinorUnits(currency)), -e)
 }
 
 // cell sums non-negative parts of money in units of 10^-exp, in an int64
