@@ -37,7 +37,7 @@ func code(t cm.Type) uint8 {
 }
 
 // structuralTypes are the event types that shape conversations and runs:
-// they begin conversations, keep them current and carry flow steps. Every
+// they begin, resolve and reopen conversations and carry flow steps. Every
 // question reads them; goal conditions may add other types, which join
 // conversations but never begin one.
 var structuralTypes = []cm.Type{
