@@ -236,7 +236,7 @@ func (c *compiled) sameAs(o *compiled) bool {
 	}
 	a, b := c.q, o.q
 	return a.Tenant == b.Tenant && a.Range.From.Equal(b.Range.From) && a.Range.To.Equal(b.Range.To) && c.now == o.now &&
-		a.TimeZone == b.TimeZone && c.cal.WeekStart() == o.cal.WeekStart() && a.Granularity == b.Granularity &&
+		c.cal.Location().String() == o.cal.Location().String() && c.cal.WeekStart() == o.cal.WeekStart() && a.Granularity == b.Granularity &&
 		a.IncludeTest == b.IncludeTest && fmt.Sprint(a.Filter) == fmt.Sprint(b.Filter) &&
 		fmt.Sprint(a.Options) == fmt.Sprint(b.Options) && c.opts.costs == nil == (o.opts.costs == nil)
 }

@@ -48,7 +48,7 @@ func exampleQuery() session.Query {
 	return session.Query{
 		Tenant:   "acme",
 		Range:    cm.Range{From: time.Date(2026, 11, 2, 0, 0, 0, 0, ist), To: time.Date(2026, 11, 3, 0, 0, 0, 0, ist)},
-		TimeZone: "Europe/Istanbul",
+		Calendar: cm.NewCalendar(ist),
 	}
 }
 
@@ -105,7 +105,7 @@ func ExampleBusinessHours() {
 	nine := []session.Window{{From: "09:00", To: "18:00"}}
 	q := exampleQuery()
 	q.Range = cm.Range{From: time.Date(2026, 11, 6, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)}
-	q.TimeZone = "UTC"
+	q.Calendar = cm.NewCalendar(time.UTC)
 	q.Options.BusinessHours = &session.BusinessHours{Monday: nine, Tuesday: nine, Wednesday: nine, Thursday: nine, Friday: nine}
 	s := memstore.New()
 	_, err := s.Append(context.Background(),

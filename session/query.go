@@ -35,10 +35,12 @@ type Query struct {
 	// windows now, SLA clocks still running). Zero means the end of the
 	// range, so that a result is a function of its inputs only.
 	Now time.Time `json:"now,omitzero"`
-	// TimeZone is the IANA zone of the tenant's calendar ("" means UTC);
-	// WeekStart the first day of its weeks ("monday" unless set; Chatwoot
-	// uses "sunday"). Granularity is the size of the series' buckets:
-	// hour, day (the default), week or month.
+	// Calendar buckets the series (the zero Calendar is UTC with weeks
+	// from Monday). TimeZone (an IANA name) and WeekStart ("monday" …
+	// "sunday"; Chatwoot uses "sunday") are its JSON form: when set they
+	// replace the Calendar's zone and first weekday. Granularity is the
+	// size of the series' buckets: hour, day (the default), week or month.
+	Calendar    cm.Calendar    `json:"-"`
 	TimeZone    string         `json:"time_zone,omitempty"`
 	WeekStart   string         `json:"week_start,omitempty"`
 	Granularity cm.Granularity `json:"granularity,omitempty"`
@@ -309,9 +311,6 @@ func loadZone(name string) (*time.Location, error) {
 }
 
 func parseWeekday(s string) (time.Weekday, bool) {
-	if s == "" {
-		return time.Monday, true
-	}
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		if strings.EqualFold(d.String(), s) || strings.EqualFold(d.String()[:3], s) {
 			return d, true
@@ -327,15 +326,23 @@ func (q *Query) compile() (*compiled, error) {
 	if err := q.Range.Check(); err != nil {
 		return nil, fmt.Errorf("session: range: %w", err)
 	}
-	loc, err := loadZone(q.TimeZone)
-	if err != nil {
-		return nil, fieldError("time_zone", cm.ErrUnknownValue, strconv.Quote(q.TimeZone))
+	loc, ws := q.Calendar.Location(), q.Calendar.WeekStart()
+	if q.TimeZone != "" {
+		l, err := loadZone(q.TimeZone)
+		if err != nil {
+			return nil, fieldError("time_zone", cm.ErrUnknownValue, strconv.Quote(q.TimeZone))
+		}
+		loc = l
 	}
-	ws, ok := parseWeekday(q.WeekStart)
-	if !ok {
-		return nil, fieldError("week_start", cm.ErrUnknownValue, strconv.Quote(q.WeekStart)+" (want a day name such as monday)")
+	if q.WeekStart != "" {
+		d, ok := parseWeekday(q.WeekStart)
+		if !ok {
+			return nil, fieldError("week_start", cm.ErrUnknownValue, strconv.Quote(q.WeekStart)+" (want a day name such as monday)")
+		}
+		ws = d
 	}
 	c := &compiled{q: *q, cal: cm.NewCalendar(loc).WithWeekStart(ws)}
+	var err error
 	if !q.AllowLongRange {
 		if days := c.cal.DaysSpanned(q.Range); days > cm.MaxCustomDays {
 			return nil, fieldError("range", cm.ErrRangeTooLong, fmt.Sprintf("%s spans %d days, more than %d (set allow_long_range to lift the limit)", q.Range, days, cm.MaxCustomDays))

@@ -56,9 +56,18 @@ func (a *Accumulator) Windows() *WindowsResult {
 		}
 		return strings.Compare(x.Inbox, y.Inbox)
 	})
+	loc := c.cal.Location()
 	for i, w := range res.Open {
 		if i == 0 || res.Open[i-1].Contact != w.Contact {
 			res.OpenContacts++
+		}
+		res.Open[i].LastInbound, res.Open[i].Closes = w.LastInbound.In(loc), w.Closes.In(loc)
+	}
+	for i := range res.Outside {
+		o := &res.Outside[i]
+		o.Time = o.Time.In(loc)
+		if !o.LastInbound.IsZero() {
+			o.LastInbound = o.LastInbound.In(loc)
 		}
 	}
 	slices.SortFunc(res.Outside, func(x, y OutsideSend) int {
@@ -130,6 +139,14 @@ func (a *Accumulator) Sessions() *SessionsResult {
 		}
 		return strings.Compare(x.ID, y.ID)
 	})
+	loc := a.c.cal.Location()
+	for i := range res.Sessions {
+		r := &res.Sessions[i]
+		r.Start = r.Start.In(loc)
+		if !r.LastResolved.IsZero() {
+			r.LastResolved = r.LastResolved.In(loc)
+		}
+	}
 	if res.Sessions == nil {
 		res.Sessions = []SessionRow{}
 	}
