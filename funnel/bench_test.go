@@ -87,3 +87,52 @@ func frameOf(ctx context.Context, s *memstore.Store, a *funnel.Accumulator) (int
 	}
 	return f.Len(), nil
 }
+
+// BenchmarkOrdered3StepColdFrame is BenchmarkOrdered3Step with the store's
+// frame cache dropped before every run: the cost of building the frames
+// from memstore's columns included.
+func BenchmarkOrdered3StepColdFrame(b *testing.B) {
+	s := benchData(b)
+	ctx := context.Background()
+	q := funnel.Query{Funnel: funnel.Definition{Steps: inboundCartPaid, Window: funnel.Window{Value: 7, Unit: funnel.Day}}}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.DropCaches()
+		for _, t := range demo.Tenants() {
+			q.Tenant = t.ID
+			if _, err := funnel.Steps(ctx, s, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkCampaigns(b *testing.B) {
+	s := benchData(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, t := range demo.Tenants() {
+			if _, err := funnel.Campaigns(ctx, s, funnel.CampaignQuery{Tenant: t.ID}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkCommerce(b *testing.B) {
+	s := benchData(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, t := range demo.Tenants() {
+			cal := cm.NewCalendar(demo.Location(t.ID))
+			q := funnel.CommerceQuery{Tenant: t.ID, Range: cm.Range{From: demo.Start(), To: demo.Start().AddDate(0, 0, 61)}, Calendar: cal}
+			if _, err := funnel.Commerce(ctx, s, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -244,6 +244,14 @@ const responseWindow = int64(24 * time.Hour)
 func contactDeployments(b *campBinding, lo, hi int, includeTest bool, asOf int64) []depRec {
 	f := b.f
 	skip := func(r int) bool { return !includeTest && b.hasTest && b.chans[r] == b.test }
+	deployed := false
+	for r := lo; r < hi && !deployed; r++ {
+		typ := f.Type[r]
+		deployed = (typ == codeTargeted && b.camp[r] != 0) || b.isCampaignSend(r, typ)
+	}
+	if !deployed {
+		return nil // most contacts were never deployed to
+	}
 	// Pass 1: statuses of the contact's messages, and the deployments.
 	states := map[uint32]*msgState{}
 	var deps []depRec
@@ -577,12 +585,23 @@ func (a *CampaignAccumulator) final() []depRec {
 
 // compareVersions orders versions numerically when both are numbers.
 func compareVersions(a, b string) int {
-	x, errA := strconv.Atoi(a)
-	y, errB := strconv.Atoi(b)
-	if errA == nil && errB == nil {
-		return cmp.Compare(x, y)
+	if digits(a) && digits(b) {
+		x, errA := strconv.Atoi(a)
+		y, errB := strconv.Atoi(b)
+		if errA == nil && errB == nil {
+			return cmp.Compare(x, y)
+		}
 	}
 	return strings.Compare(a, b)
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Result returns the summary per campaign and version.

@@ -86,9 +86,31 @@ func (s *CommerceStats) merge(o *CommerceStats) {
 	s.WithCart += o.WithCart
 	s.Conversions += o.Conversions
 	s.Payments += o.Payments
-	s.Gross = s.Gross.Merge(o.Gross)
-	s.Refunded = s.Refunded.Merge(o.Refunded)
-	s.Revenue = s.Revenue.Merge(o.Revenue)
+	s.Gross = mergeMoney(s.Gross, o.Gross)
+	s.Refunded = mergeMoney(s.Refunded, o.Refunded)
+	s.Revenue = mergeMoney(s.Revenue, o.Revenue)
+}
+
+// addMoney adds v in currency cur to a (allocating a when nil) and returns
+// a. A currency's first amount is stored as is, which spares decimal's
+// rescaling of a zero.
+func addMoney(a cm.Amounts, cur string, v decimal.Decimal) cm.Amounts {
+	if a == nil {
+		a = cm.Amounts{}
+	}
+	if old, ok := a[cur]; ok {
+		a[cur] = old.Add(v)
+	} else {
+		a[cur] = v
+	}
+	return a
+}
+
+func mergeMoney(a, b cm.Amounts) cm.Amounts {
+	for c, v := range b {
+		a = addMoney(a, c, v)
+	}
+	return a
 }
 
 func (s *CommerceStats) rates() {
@@ -129,20 +151,19 @@ type CommerceResult struct {
 
 // payRec is a matched payment waiting for its contact's conversations.
 type payRec struct {
-	linkTime      int64
-	link, convID  string
-	amount, refnd decimal.Decimal
-	currency      string
+	linkTime           int64
+	link, convID       string
+	amount, refnd, net decimal.Decimal
+	currency           string
 }
 
-// commerceSeries holds one set of stats per bucket and their total.
+// commerceSeries holds one campaign's stats per bucket (its totals are
+// summed in Result).
 type commerceSeries struct {
-	total   CommerceStats
 	buckets []CommerceStats
 }
 
 func (c *commerceSeries) merge(o *commerceSeries) {
-	c.total.merge(&o.total)
 	for i := range c.buckets {
 		c.buckets[i].merge(&o.buckets[i])
 	}
@@ -158,16 +179,14 @@ type CommerceAccumulator struct {
 	q       CommerceQuery
 	buckets cm.Buckets
 	pays    map[string][]payRec
-	all     *commerceSeries
 	camps   map[string]*commerceSeries
-	// matched holds every matched payment of the range (the same in every
-	// partition); credited the payments this accumulator credited.
-	matched  CommerceStats
-	credited CommerceStats
-	lastF    *frame.Frame
-	lastB    *commerceBinding
-	convs    []conversation
-	failed   map[uint32]bool
+	// matched counts every matched payment of the range (the same in every
+	// partition).
+	matched CommerceStats
+	lastF   *frame.Frame
+	lastB   *commerceBinding
+	convs   []conversation
+	failed  map[uint32]bool
 }
 
 // NewCommerceAccumulator returns an empty accumulator for q, crediting the
@@ -189,27 +208,37 @@ func NewCommerceAccumulator(q CommerceQuery, m *attribution.Matching) (*Commerce
 	for i := range m.Matched {
 		p := &m.Matched[i]
 		a.matched.Payments++
-		a.matched.Revenue = a.matched.Revenue.Add(p.Currency, p.Net())
+		a.matched.Revenue = addMoney(a.matched.Revenue, p.Currency, p.Net())
 		if p.Contact == "" {
 			continue
 		}
 		a.pays[p.Contact] = append(a.pays[p.Contact], payRec{linkTime: p.LinkTime.UnixNano(), link: p.Link, convID: p.Conversation,
-			amount: p.Amount, refnd: p.Refunded, currency: p.Currency})
+			amount: p.Amount, refnd: p.Refunded, net: p.Net(), currency: p.Currency})
 	}
 	a.reset()
 	return a, nil
 }
 
 func (a *CommerceAccumulator) reset() {
-	a.all = &commerceSeries{buckets: make([]CommerceStats, a.buckets.Len())}
 	a.camps = map[string]*commerceSeries{}
+}
+
+// bucket returns the stats of campaign's conversations initiated in
+// bucket bk.
+func (a *CommerceAccumulator) bucket(campaign string, bk int) *CommerceStats {
+	cs := a.camps[campaign]
+	if cs == nil {
+		cs = &commerceSeries{buckets: make([]CommerceStats, a.buckets.Len())}
+		a.camps[campaign] = cs
+	}
+	return &cs.buckets[bk]
 }
 
 // empty returns an accumulator for the same query and matching with
 // nothing folded.
 func (a *CommerceAccumulator) empty() *CommerceAccumulator {
 	o := *a
-	o.lastF, o.lastB, o.convs, o.failed, o.credited = nil, nil, nil, nil, CommerceStats{}
+	o.lastF, o.lastB, o.convs, o.failed = nil, nil, nil, nil
 	o.reset()
 	return &o
 }
@@ -249,10 +278,7 @@ type conversation struct {
 	replyID  uint32   // the campaign message's id in the reply_to column
 	carts    int
 	links    []string
-	pays     int
-	gross    cm.Amounts
-	refunded cm.Amounts
-	revenue  cm.Amounts
+	bucket   int // its initiation period, or -1 outside the range
 }
 
 // Add folds contact group g of frame f.
@@ -361,6 +387,12 @@ func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
 			}
 		}
 	}
+	for i := range convs {
+		convs[i].bucket = -1
+		if st := convs[i].start; st >= from && st < to {
+			convs[i].bucket = a.buckets.IndexUnixNano(st)
+		}
+	}
 	contact := f.ContactOf(lo)
 	for _, p := range a.pays[contact] {
 		k := -1
@@ -372,46 +404,35 @@ func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
 		if k < 0 {
 			k = latestBefore(p.linkTime)
 		}
-		if k < 0 {
+		if k < 0 || convs[k].bucket < 0 {
 			continue
 		}
 		c := &convs[k]
 		if !slices.Contains(c.links, p.link) {
 			c.links = append(c.links, p.link)
 		}
-		c.pays++
-		c.gross = c.gross.Add(p.currency, p.amount)
-		c.refunded = c.refunded.Add(p.currency, p.refnd)
-		c.revenue = c.revenue.Add(p.currency, p.amount.Sub(p.refnd))
+		s := a.bucket(c.campaign, c.bucket)
+		s.Payments++
+		s.Gross = addMoney(s.Gross, p.currency, p.amount)
+		s.Refunded = addMoney(s.Refunded, p.currency, p.refnd)
+		s.Revenue = addMoney(s.Revenue, p.currency, p.net)
 	}
 	for i := range convs {
 		c := &convs[i]
-		if c.start < from || c.start >= to {
+		if c.bucket < 0 {
 			continue
 		}
-		s := CommerceStats{Initiated: 1, AddToCarts: c.carts, Conversions: len(c.links), Payments: c.pays,
-			Gross: c.gross, Refunded: c.refunded, Revenue: c.revenue}
+		s := a.bucket(c.campaign, c.bucket)
+		s.Initiated++
+		s.AddToCarts += c.carts
+		s.Conversions += len(c.links)
 		if c.campaign != "" {
-			s.ByCampaign = 1
+			s.ByCampaign++
 		} else {
-			s.ByContact = 1
+			s.ByContact++
 		}
 		if c.carts > 0 {
-			s.WithCart = 1
-		}
-		a.credited.Payments += c.pays
-		a.credited.Revenue = a.credited.Revenue.Merge(c.revenue)
-		bk := a.buckets.IndexUnixNano(c.start)
-		cs := a.camps[c.campaign]
-		if cs == nil {
-			cs = &commerceSeries{buckets: make([]CommerceStats, a.buckets.Len())}
-			a.camps[c.campaign] = cs
-		}
-		for _, x := range []*commerceSeries{a.all, cs} {
-			x.total.merge(&s)
-			if bk >= 0 {
-				x.buckets[bk].merge(&s)
-			}
+			s.WithCart++
 		}
 	}
 	a.convs = convs[:0]
@@ -430,7 +451,6 @@ func (a *CommerceAccumulator) Merge(o *CommerceAccumulator) error {
 }
 
 func (a *CommerceAccumulator) merge(o *CommerceAccumulator) {
-	a.all.merge(o.all)
 	for k, s := range o.camps {
 		if mine := a.camps[k]; mine != nil {
 			mine.merge(s)
@@ -438,40 +458,46 @@ func (a *CommerceAccumulator) merge(o *CommerceAccumulator) {
 			a.camps[k] = s
 		}
 	}
-	a.credited.Payments += o.credited.Payments
-	a.credited.Revenue = a.credited.Revenue.Merge(o.credited.Revenue)
 }
 
-func (c *commerceSeries) series(b cm.Buckets) cm.Series[CommerceStats] {
+// series returns the buckets as a series (with copies of the money) and
+// their total.
+func series(b cm.Buckets, buckets []CommerceStats) (cm.Series[CommerceStats], CommerceStats) {
 	s := cm.NewSeries[CommerceStats](b)
+	var total CommerceStats
 	for i := range s {
-		v := c.buckets[i]
+		var v CommerceStats
+		v.merge(&buckets[i])
 		v.rates()
 		s[i].Value = v
+		total.merge(&buckets[i])
 	}
-	return s
+	total.rates()
+	return s, total
 }
 
 // Result returns the commerce funnel.
 func (a *CommerceAccumulator) Result() *CommerceResult {
 	res := &CommerceResult{Tenant: a.q.Tenant, Range: a.q.Range, Granularity: a.buckets.Granularity, Campaigns: []CommerceCampaign{}}
-	res.CommerceStats = a.all.total
-	res.rates()
-	res.Series = a.all.series(a.buckets)
 	names := make([]string, 0, len(a.camps))
 	for k := range a.camps {
 		names = append(names, k)
 	}
 	slices.Sort(names)
+	all := make([]CommerceStats, a.buckets.Len())
 	for _, n := range names {
-		c := CommerceCampaign{Campaign: n, CommerceStats: a.camps[n].total, Series: a.camps[n].series(a.buckets)}
-		c.rates()
+		c := CommerceCampaign{Campaign: n}
+		c.Series, c.CommerceStats = series(a.buckets, a.camps[n].buckets)
 		res.Campaigns = append(res.Campaigns, c)
+		for i := range all {
+			all[i].merge(&a.camps[n].buckets[i])
+		}
 	}
-	res.Elsewhere.Payments = a.matched.Payments - a.credited.Payments
+	res.Series, res.CommerceStats = series(a.buckets, all)
+	res.Elsewhere.Payments = a.matched.Payments - res.Payments
 	res.Elsewhere.Revenue = cm.Amounts{}
 	for cur, v := range a.matched.Revenue {
-		if d := v.Sub(a.credited.Revenue[cur]); !d.IsZero() {
+		if d := v.Sub(res.Revenue[cur]); !d.IsZero() {
 			res.Elsewhere.Revenue[cur] = d
 		}
 	}

@@ -297,3 +297,55 @@ func TestTimeToConvert(t *testing.T) {
 		t.Errorf("from 2 to 2: %v", err)
 	}
 }
+
+func TestDaylightSavingTime(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := func(d, h, m int) time.Time { return time.Date(2026, 10, d, h, m, 0, 0, berlin) }
+	var x fixture
+	// Clocks go back from 03:00 CEST to 02:00 CET on 2026-10-25.
+	// exact: 12:00 CEST on the 24th to 11:00 CET on the 25th: the wall
+	// clocks differ by 23 hours, the instants by exactly 24: it converts
+	// in a 1-day window (86,400 s, inclusive), with a 24-hour time.
+	x.add("exact", local(24, 12, 0), cm.MessageReceived)
+	x.add("exact", local(25, 11, 0), cm.CartAdded)
+	// over: the same entry, the cart at 11:30 CET: 24 h 30 min: too late.
+	x.add("over", local(24, 12, 0), cm.MessageReceived)
+	x.add("over", local(25, 11, 30), cm.CartAdded)
+	// late: enters at 23:30 CET on the 25th, the 25-hour day's last hour:
+	// the 25th's entry, converting at 00:10 on the 26th.
+	x.add("late", local(25, 23, 30), cm.MessageReceived)
+	x.add("late", local(26, 0, 10), cm.CartAdded)
+	def := funnel.Definition{Steps: steps(cm.MessageReceived, cm.CartAdded), Window: funnel.Window{Value: 1, Unit: funnel.Day}}
+	res := run(t, x.evs, query(def))
+	if got := counts(res.Steps); !slices.Equal(got, []int{3, 2}) {
+		t.Fatalf("counts %v, want [3 2]", got)
+	}
+	if ts := res.Steps[1].TimeFromPrevious; ts.Max != 24*time.Hour || ts.Min != 40*time.Minute {
+		t.Errorf("times %+v, want 40 min and 24 h", ts)
+	}
+	cal := cm.NewCalendar(berlin)
+	r, err := cal.DateRange(cm.Date{Year: 2026, Month: 10, Day: 24}, cm.Date{Year: 2026, Month: 10, Day: 26}, cm.RangeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := funnel.TrendsQuery{Query: query(def), Calendar: cal}
+	q.Range = r
+	tr, err := funnel.Trends(context.Background(), store(t, x.evs), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The 24th: exact (converted) and over (entered); the 25th (25 hours
+	// long): late, converted; the 26th: nothing.
+	want := [][2]int{{2, 1}, {1, 1}, {0, 0}}
+	for i, p := range tr.Points {
+		if p.Value.Entered != want[i][0] || p.Value.Converted != want[i][1] {
+			t.Errorf("%s: %+v, want %v", p.Start, p.Value, want[i])
+		}
+	}
+	if got := tr.Points[2].Start.Sub(tr.Points[1].Start); got != 25*time.Hour {
+		t.Errorf("the 25th lasts %v", got)
+	}
+}
