@@ -111,8 +111,8 @@ func (p *part) cacheFrame(k frameKey, n int, f *frame.Frame) {
 	}
 }
 
-// DropCaches releases the cached frames and scan indexes of every tenant;
-// they are rebuilt on demand.
+// DropCaches releases the cached frames and decoded columns of every
+// tenant; they are rebuilt on demand.
 func (s *Store) DropCaches() {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -120,6 +120,7 @@ func (s *Store) DropCaches() {
 		p.cacheMu.Lock()
 		p.frames = nil
 		p.cacheMu.Unlock()
+		p.cols.drop()
 	}
 }
 
@@ -191,13 +192,14 @@ func (t *symtab) lookup(s string) (uint32, bool) {
 
 // buildFrame builds the frame of spec from a snapshot and its index.
 //
-// Reading events in contact order straight from the segments would touch
-// memory at random for every field of every row. Instead: (1) the rows are
-// selected in contact order as a list of event indexes (sel); (2) the
-// wanted record fields are decoded segment by segment, in arrival order,
-// into scratch columns indexed by event; (3) every output column is
-// gathered from its scratch column through sel. Each step is a tight loop
-// over one or two arrays, run on all cores.
+// Reading events in contact order straight from the records would decode
+// every field of every row at a random place in memory. Instead: (1) the
+// rows are selected in contact order as a list of event indexes (sel); (2)
+// the wanted record fields come from the tenant's column cache (colcache.go),
+// which decodes a field segment by segment, in arrival order, the first time
+// it is asked for and keeps it; (3) every output column is gathered from its
+// cached column through sel. Each step is a tight loop over one or two
+// arrays, run on all cores.
 func buildFrame(ctx context.Context, p *part, sn *snapshot, ix *index, spec frame.Spec) (*frame.Frame, error) {
 	flt := compile(spec.Query)
 	workers := runtime.GOMAXPROCS(0)
@@ -293,57 +295,53 @@ func buildFrame(ctx context.Context, p *part, sn *snapshot, ix *index, spec fram
 		}
 	}
 	if want != 0 {
-		sc := newScratch(sn.n, fields, spec)
-		segs := len(sn.segs)
-		parallel(workers, segs, func(si int) {
-			seg := &sn.segs[si]
-			base := uint32(si) << segBits
-			for j := range seg.times {
-				if flt.types&(1<<seg.types[j]) == 0 {
-					continue
-				}
-				decodeInto(seg.record(j), want, base+uint32(j), sc, &sn.v.syms)
-			}
-		})
+		cv := p.columns(sn, want, workers)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		// (3) Gather.
 		cols := fb.Cols()
 		for _, b := range fields {
-			src, dst := sc.cols[b], cols[recordField[b]]
-			gatherRows(func(lo, hi int) {
-				for k := lo; k < hi; k++ {
-					dst[k] = src[sel[k]]
-				}
-			})
+			src, dst := &cv.cols[b], cols[recordField[b]]
+			gatherRows(func(lo, hi int) { src.gather(dst, sel, lo, hi) })
 		}
 		if spec.Amount {
+			idx := make([]uint32, rows)
 			gatherRows(func(lo, hi int) {
+				cv.cols[fAmount].gather(idx, sel, lo, hi)
 				for k := lo; k < hi; k++ {
-					if e := sel[k]; sc.coef[e] != 0 {
-						fb.SetAmount(k, sc.coef[e], sc.exp[e])
+					if a := idx[k]; a != 0 {
+						fb.SetAmount(k, cv.amounts[a].coef, cv.amounts[a].exp)
 					}
 				}
 			})
-			for k, e := range sel {
-				if d, ok := sc.big[e]; ok {
-					fb.SetBigAmount(k, d)
+			if len(cv.big) > 0 {
+				for k, a := range idx {
+					if d, ok := cv.big[a]; ok && a != 0 {
+						fb.SetBigAmount(k, d)
+					}
 				}
 			}
 		}
-		if spec.Billable {
-			gatherRows(func(lo, hi int) {
-				for k := lo; k < hi; k++ {
-					fb.SetBillable(k, sc.billable[sel[k]])
-				}
-			})
-		}
-		if spec.Translated {
-			for k, e := range sel {
-				if sc.translated[e] {
-					fb.SetTranslated(k)
-				}
+		if spec.Billable || spec.Translated {
+			v := make([]uint32, rows)
+			if spec.Billable {
+				gatherRows(func(lo, hi int) {
+					cv.cols[fBillable].gather(v, sel, lo, hi)
+					for k := lo; k < hi; k++ {
+						fb.SetBillable(k, uint8(v[k]))
+					}
+				})
+			}
+			if spec.Translated {
+				gatherRows(func(lo, hi int) {
+					cv.cols[fTranslated].gather(v, sel, lo, hi)
+					for k := lo; k < hi; k++ {
+						if v[k] != 0 {
+							fb.SetTranslated(k)
+						}
+					}
+				})
 			}
 		}
 	}
@@ -380,23 +378,6 @@ type scratch struct {
 	translated []bool
 	mu         sync.Mutex
 	big        map[uint32]decimal.Decimal
-}
-
-func newScratch(n int, fields []int, spec frame.Spec) *scratch {
-	sc := &scratch{}
-	for _, b := range fields {
-		sc.cols[b] = make([]uint32, n)
-	}
-	if spec.Amount {
-		sc.coef, sc.exp = make([]int64, n), make([]int8, n)
-	}
-	if spec.Billable {
-		sc.billable = make([]uint8, n)
-	}
-	if spec.Translated {
-		sc.translated = make([]bool, n)
-	}
-	return sc
 }
 
 func (sc *scratch) setBig(e uint32, d decimal.Decimal) {

@@ -34,6 +34,12 @@
 // events appended since the last build are sorted — a linear pass when they
 // arrived mostly in order — and merged in), and shared by later scans.
 //
+// Engines read through frames (package internal/frame): the store keeps
+// the record fields they ask for decoded into columns of 1, 2 or 4 bytes per
+// event (the width grows with the largest symbol id), extended as events
+// arrive, and the last few frames of each tenant; see [Store.Frame] and
+// [Store.DropCaches]. [Stats] reports both.
+//
 // Appending allocates nothing per event beyond amortised growth of the
 // columns and tables, and a map per call for calls of more than 32 events
 // (to find repeats within the call). Scans decode each event into a flat
@@ -499,6 +505,9 @@ type Stats struct {
 	Bytes int `json:"bytes"`
 	// IndexBytes is the heap used by scan indexes built so far.
 	IndexBytes int `json:"index_bytes"`
+	// CacheBytes is the heap used by decoded columns kept for frames
+	// (excluding cached frames themselves); DropCaches releases it.
+	CacheBytes int `json:"cache_bytes"`
 	// Symbols is the number of distinct strings held per table.
 	Contacts, Conversations, Messages, Symbols int
 }
@@ -524,6 +533,7 @@ func (s *Store) Stats() Stats {
 			st.IndexBytes += ix.memBytes()
 		}
 		p.mu.Unlock()
+		st.CacheBytes += p.cols.bytes() // after p.mu: the cache locks p.mu inside its own lock
 	}
 	return st
 }

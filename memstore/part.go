@@ -46,6 +46,7 @@ type part struct {
 
 	cacheMu sync.Mutex    // guards frames
 	frames  []cachedFrame // recently served frames, newest first (frame.go)
+	cols    colcache      // decoded record fields (colcache.go)
 }
 
 func newPart(name string) *part {
