@@ -78,3 +78,32 @@ func TestParseExclusionAndWindow(t *testing.T) {
 		t.Errorf("step_2: %v %d %v", a, n, err)
 	}
 }
+
+// FuzzParseSteps checks that no step text makes the parser or the
+// validation panic, and that what parses and validates prints back to the
+// same steps.
+func FuzzParseSteps(f *testing.F) {
+	for _, s := range []string{"message.received,cart.added", "message.sent[sender=campaign,campaign~a|b],cart.added[amount>=1.5]?,payment.succeeded",
+		"flow.node[!node,attrs.x?]", "a[b[c]]", "cart.added[", "]", ",", "cart.added[amount<=x]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		steps, err := funnel.ParseSteps(s)
+		if err != nil {
+			return
+		}
+		d := funnel.Definition{Steps: steps}
+		if d.Validate() != nil {
+			return
+		}
+		for _, st := range steps {
+			if st.Optional {
+				continue
+			}
+			back, err := funnel.ParseStep(st.Label())
+			if err != nil || back.Type != st.Type || len(back.Where) != len(st.Where) {
+				t.Errorf("%q: label %q reads back as %+v, %v", s, st.Label(), back, err)
+			}
+		}
+	})
+}

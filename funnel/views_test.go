@@ -349,3 +349,32 @@ func TestDaylightSavingTime(t *testing.T) {
 		t.Errorf("the 25th lasts %v", got)
 	}
 }
+
+func TestTrendsBreakdown(t *testing.T) {
+	// breakdownFixture, first touch by campaign, from the send to the cart,
+	// one day: A holds u1 and u3, both reach the cart (2 of 2); B holds u2,
+	// who stops at the inbound message (0 of 1).
+	def := funnel.Definition{Steps: steps(cm.MessageSent, cm.MessageReceived, cm.CartAdded)}
+	q := funnel.TrendsQuery{Query: query(def), Calendar: cm.NewCalendar(time.UTC)}
+	q.Range = cm.Range{From: day(0, 0, 0), To: day(1, 0, 0)}
+	q.Breakdown = &funnel.Breakdown{Field: "campaign"}
+	res, err := funnel.Trends(context.Background(), store(t, breakdownFixture()), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Breakdown) != 2 {
+		t.Fatalf("%d series", len(res.Breakdown))
+	}
+	for i, w := range []struct {
+		v                  string
+		entered, converted int
+	}{{"A", 2, 2}, {"B", 1, 0}} {
+		s := res.Breakdown[i]
+		if p := s.Points[0].Value; s.Value != w.v || p.Entered != w.entered || p.Converted != w.converted {
+			t.Errorf("series %d: %s %+v, want %s %d/%d", i, s.Value, p, w.v, w.converted, w.entered)
+		}
+	}
+	if p := res.Points[0].Value; p.Entered != 3 || p.Converted != 2 {
+		t.Errorf("overall %+v, want 2 of 3", p)
+	}
+}
