@@ -443,7 +443,10 @@ var codeCart, _ = cm.TypeCode(cm.CartAdded)
 // Merge adds o's conversations to a. Both must have the same query and
 // matching.
 func (a *CommerceAccumulator) Merge(o *CommerceAccumulator) error {
-	if a.q != o.q || a.matched.Payments != o.matched.Payments || !a.matched.Revenue.Equal(o.matched.Revenue) {
+	same := a.q.Tenant == o.q.Tenant && a.q.Range == o.q.Range && a.q.IncludeTest == o.q.IncludeTest &&
+		a.q.ReferenceWindow == o.q.ReferenceWindow && a.buckets.Granularity == o.buckets.Granularity &&
+		slices.EqualFunc(a.buckets.Starts, o.buckets.Starts, time.Time.Equal)
+	if !same || a.matched.Payments != o.matched.Payments || !a.matched.Revenue.Equal(o.matched.Revenue) {
 		return fmt.Errorf("funnel: merge: %w", ErrMismatch)
 	}
 	a.merge(o)

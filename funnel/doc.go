@@ -1,7 +1,7 @@
 // Package funnel computes conversion funnels, the commerce funnel and
 // campaign deployment metrics from a tenant's events.
 //
-// The questions, each a function of a [cm.Reader] and a query:
+// The questions, each a function of a convometrics.Reader and a query:
 //
 //	Steps          a funnel's count, drop-off, conversion and time per step, and breakdowns
 //	Trends         a funnel's conversion rate by entry period
@@ -215,7 +215,7 @@
 // counts twice (WithCart counts conversations with at least one).
 //
 // Conversions are successful payments of the range matched to a payment
-// link by the attribution engine ([attribution.MatchPayments]: by link id,
+// link by the attribution engine (attribution.MatchPayments: by link id,
 // else by reference within its window), credited to the conversation of
 // their link: the link's conversation id, else the contact's latest
 // conversation started at or before the link. Conversions counts paid
