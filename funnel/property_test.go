@@ -21,7 +21,7 @@ var demoCache []cm.Event
 
 func demoEvents(t testing.TB) []cm.Event {
 	if demoCache == nil {
-		for e := range demo.Generate(demo.Options{Events: 30_000, Seed: 3}) {
+		for e := range demo.Generate(demo.Options{Events: 20_000, Seed: 3}) {
 			demoCache = append(demoCache, e)
 		}
 	}
