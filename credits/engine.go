@@ -57,11 +57,15 @@ const (
 )
 
 func newEngine(q *Query, nd needs) (*engine, error) {
-	if err := q.Validate(); err != nil {
+	if err := q.validateFields(); err != nil {
 		return nil, err
 	}
 	loc := q.Calendar.Location()
-	e := &engine{q: q, nd: nd, loc: loc, cc: compile(q.Card, loc), home: q.HomeCountry, convWin: q.conversionWindow()}
+	cc, err := compileCached(q.Card, loc)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{q: q, nd: nd, loc: loc, cc: cc, home: q.HomeCountry, convWin: q.conversionWindow()}
 	e.from, e.to = q.Range.From.UnixNano(), q.Range.To.UnixNano()
 	bk, err := q.Calendar.Buckets(q.Range, q.granularity())
 	if err != nil {
@@ -376,8 +380,14 @@ func (t *msgTable) reset() {
 	t.used = t.used[:0]
 }
 
-// slot returns the slot of msg in r.slots, adding one when new.
+// slot returns the slot of msg in r.slots, adding one when new. A status
+// usually follows its send closely: the latest slots are tried first.
 func (r *run) slot(msg uint32) *msgState {
+	for i := len(r.slots) - 1; i >= max(0, len(r.slots)-3); i-- {
+		if r.slots[i].msg == msg {
+			return &r.slots[i]
+		}
+	}
 	t := &r.tab
 	if 2*(len(t.used)+1) > len(t.keys) {
 		r.grow()
@@ -505,8 +515,10 @@ func (r *run) status(s *msgState, row int, test bool) {
 		s.flags |= mfFailed
 		class = 0 // pricing on a failed status is never used
 	}
-	if ctry := c.country[row]; ctry != 0 && (s.ctryAt == noTime || t < s.ctryAt || (t == s.ctryAt && ctry != s.country && r.d.country.Str(ctry) < r.d.country.Str(s.country))) {
-		s.country, s.ctryAt = ctry, t
+	if s.ctryAt == noTime || t <= s.ctryAt {
+		if ctry := c.country[row]; ctry != 0 && (s.ctryAt == noTime || t < s.ctryAt || (ctry != s.country && r.d.country.Str(ctry) < r.d.country.Str(s.country))) {
+			s.country, s.ctryAt = ctry, t
+		}
 	}
 	if s.sinbox == 0 {
 		s.sinbox = c.inbox[row]

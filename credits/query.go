@@ -80,6 +80,14 @@ func ParseDimension(s string) (Dimension, error) {
 // [cm.ErrEmptyRange], [cm.ErrRequired], [cm.ErrUnknownValue],
 // [cm.ErrInvalidValue]) or the card's errors.
 func (q *Query) Validate() error {
+	if err := q.validateFields(); err != nil {
+		return err
+	}
+	return q.Card.Validate()
+}
+
+// validateFields checks everything but the card's content.
+func (q *Query) validateFields() error {
 	if q.Tenant == "" {
 		return fmt.Errorf("credits: query: tenant: %w", cm.ErrNoTenant)
 	}
@@ -98,9 +106,6 @@ func (q *Query) Validate() error {
 	}
 	if q.Card == nil {
 		return fmt.Errorf("credits: query: card: %w", cm.ErrRequired)
-	}
-	if err := q.Card.Validate(); err != nil {
-		return err
 	}
 	if q.HomeCountry != "" && !isCountry(q.HomeCountry) {
 		return fmt.Errorf("credits: query: home_country: %w: %q (want an upper-case ISO 3166-1 alpha-2 code)", cm.ErrInvalidValue, q.HomeCountry)

@@ -30,6 +30,61 @@ type msgCost struct {
 	rate int32
 }
 
+// rateCounts counts charges per rate and slot (a bucket or a ledger
+// segment). A card has many rates but a tenant uses a few: counts are kept
+// only for the rates seen.
+type rateCounts struct {
+	n   int       // slots
+	idx []int32   // rate id -> local index + 1 (0: not seen)
+	ids []int32   // local index -> rate id
+	cnt [][]int64 // local index -> count per slot
+}
+
+func newRateCounts(rates, slots int) rateCounts {
+	return rateCounts{n: slots, idx: make([]int32, rates)}
+}
+
+func (c *rateCounts) add(rate int32, slot int, n int64) {
+	i := c.idx[rate]
+	if i == 0 {
+		c.ids = append(c.ids, rate)
+		c.cnt = append(c.cnt, make([]int64, c.n))
+		i = int32(len(c.ids))
+		c.idx[rate] = i
+	}
+	c.cnt[i-1][slot] += n
+}
+
+func (c *rateCounts) merge(o *rateCounts) {
+	for k, r := range o.ids {
+		for slot, n := range o.cnt[k] {
+			if n != 0 {
+				c.add(r, slot, n)
+			}
+		}
+	}
+}
+
+// amounts returns the cost of the charges in slots [lo, hi), per currency;
+// keep, when not nil, selects the rates counted.
+func (cc *compiled) amounts(c *rateCounts, lo, hi int, keep func(*crate) bool) cm.Amounts {
+	var a cm.Amounts
+	for k, r := range c.ids {
+		rt := &cc.rates[r]
+		if keep != nil && !keep(rt) {
+			continue
+		}
+		var n int64
+		for _, v := range c.cnt[k][lo:hi] {
+			n += v
+		}
+		if n != 0 {
+			a = a.Add(rt.currency, rt.price.Mul(decimal.NewFromInt(n)))
+		}
+	}
+	return a
+}
+
 // totals counts messages delivered in the period.
 type totals struct {
 	delivered, charged, unpriced, estimated, unknown, noMarket int
@@ -64,7 +119,7 @@ func (t *totals) merge(o *totals) {
 // line counts the messages of one value of a dimension in the period.
 type line struct {
 	delivered, charged, unpriced, estimated, conversions int
-	use                                                  []int64 // charges per rate id
+	use                                                  rateCounts // one slot
 }
 
 func (l *line) merge(o *line) {
@@ -73,15 +128,13 @@ func (l *line) merge(o *line) {
 	l.unpriced += o.unpriced
 	l.estimated += o.estimated
 	l.conversions += o.conversions
-	for i, n := range o.use {
-		l.use[i] += n
-	}
+	l.use.merge(&o.use)
 }
 
 // series counts the messages of one value of a dimension per bucket.
 type series struct {
 	delivered, charged, unpriced []int32 // per bucket
-	use                          []int64 // bucket*R + rate
+	use                          rateCounts
 }
 
 func (s *series) merge(o *series) {
@@ -90,9 +143,7 @@ func (s *series) merge(o *series) {
 		s.charged[i] += o.charged[i]
 		s.unpriced[i] += o.unpriced[i]
 	}
-	for i, n := range o.use {
-		s.use[i] += n
-	}
+	s.use.merge(&o.use)
 }
 
 type reconKey struct {
@@ -112,20 +163,21 @@ type sink struct {
 	e          *engine
 	R, nb      int
 	tot        totals
-	segUse     []int64 // ledger segment*R + rate: charges
+	segUse     rateCounts // charges per ledger segment
+	ledger     bool
 	segTop     []cm.Amounts
-	bUse       []int64 // bucket*R + rate: charges in the period
+	bUse       rateCounts // charges per bucket of the period
 	bDeliv     []int32
 	bCharged   []int32
 	bUnpriced  []int32 // bucket*numCats + category
 	bTop       []cm.Amounts
-	estUse     []int64 // rate: estimated charges in the period
+	estUse     rateCounts // estimated charges in the period (one slot)
 	dimSmall   []*series
 	dimMap     map[uint32]*series
 	campaigns  map[uint32]*line
 	countries  map[uint32]*line
 	convBits   []uint64
-	convUse    []int64
+	convUse    rateCounts
 	convUnpric int
 	recon      map[reconKey]*reconVal
 	costs      []msgCost
@@ -138,10 +190,11 @@ type sink struct {
 func newSink(e *engine) *sink {
 	R, nb, nseg := len(e.cc.rates), e.bk.Len(), len(e.cuts)+1
 	s := &sink{e: e, R: R, nb: nb,
-		bUse: make([]int64, nb*R), bDeliv: make([]int32, nb), bCharged: make([]int32, nb),
-		bUnpriced: make([]int32, nb*int(numCats)), estUse: make([]int64, R)}
+		bUse: newRateCounts(R, nb), bDeliv: make([]int32, nb), bCharged: make([]int32, nb),
+		bUnpriced: make([]int32, nb*int(numCats)), estUse: newRateCounts(R, 1)}
 	if e.nd.ledger {
-		s.segUse = make([]int64, nseg*R)
+		s.ledger = true
+		s.segUse = newRateCounts(R, nseg)
 		s.segTop = make([]cm.Amounts, nseg)
 		s.bTop = make([]cm.Amounts, nb)
 	}
@@ -161,7 +214,7 @@ func newSink(e *engine) *sink {
 		s.countries = map[uint32]*line{}
 	}
 	if e.nd.conversations {
-		s.convUse = make([]int64, R)
+		s.convUse = newRateCounts(R, 1)
 	}
 	if e.nd.recon {
 		s.recon = map[reconKey]*reconVal{}
@@ -170,13 +223,13 @@ func newSink(e *engine) *sink {
 }
 
 func (s *sink) newSeries() *series {
-	return &series{delivered: make([]int32, s.nb), charged: make([]int32, s.nb), unpriced: make([]int32, s.nb), use: make([]int64, s.nb*s.R)}
+	return &series{delivered: make([]int32, s.nb), charged: make([]int32, s.nb), unpriced: make([]int32, s.nb), use: newRateCounts(s.R, s.nb)}
 }
 
 func (s *sink) lineOf(m map[uint32]*line, k uint32) *line {
 	l := m[k]
 	if l == nil {
-		l = &line{use: make([]int64, s.R)}
+		l = &line{use: newRateCounts(s.R, 1)}
 		m[k] = l
 	}
 	return l
@@ -205,8 +258,8 @@ func (s *sink) add(c *rec) {
 	e := s.e
 	charged := c.flags&rfCharged != 0
 	priced := charged && c.rate >= 0
-	if priced && s.segUse != nil {
-		s.segUse[e.segment(c.at)*s.R+int(c.rate)]++
+	if priced && s.ledger {
+		s.segUse.add(c.rate, e.segment(c.at), 1)
 	}
 	if c.campaign != 0 && s.campaigns != nil && c.at < e.to {
 		s.campDeliv = append(s.campDeliv, campDelivery{contact: c.contact, campaign: c.campaign, at: c.at})
@@ -236,9 +289,9 @@ func (s *sink) add(c *rec) {
 		s.bCharged[b]++
 		t.catCharged[c.cat]++
 		if priced {
-			s.bUse[b*s.R+int(c.rate)]++
+			s.bUse.add(c.rate, b, 1)
 			if est {
-				s.estUse[c.rate]++
+				s.estUse.add(c.rate, 0, 1)
 			}
 		} else {
 			t.unpriced++
@@ -262,7 +315,7 @@ func (s *sink) add(c *rec) {
 		if charged {
 			sr.charged[b]++
 			if priced {
-				sr.use[b*s.R+int(c.rate)]++
+				sr.use.add(c.rate, b, 1)
 			} else {
 				sr.unpriced[b]++
 			}
@@ -274,14 +327,14 @@ func (s *sink) add(c *rec) {
 	if s.countries != nil {
 		s.count(s.lineOf(s.countries, c.country), c, charged, priced, est)
 	}
-	if s.convUse != nil && c.conv != 0 {
+	if s.e.nd.conversations && c.conv != 0 {
 		w := int(c.conv >> 6)
 		if w >= len(s.convBits) {
 			s.convBits = append(s.convBits, make([]uint64, w+1-len(s.convBits))...)
 		}
 		s.convBits[w] |= 1 << (c.conv & 63)
 		if priced {
-			s.convUse[c.rate]++
+			s.convUse.add(c.rate, 0, 1)
 		} else if charged {
 			s.convUnpric++
 		}
@@ -317,7 +370,7 @@ func (s *sink) count(l *line, c *rec, charged, priced, est bool) {
 	if charged {
 		l.charged++
 		if priced {
-			l.use[c.rate]++
+			l.use.add(c.rate, 0, 1)
 		} else {
 			l.unpriced++
 		}
@@ -349,10 +402,10 @@ func (s *sink) payment(contact uint32, at int64) {
 // merge adds o into s.
 func (s *sink) merge(o *sink) {
 	s.tot.merge(&o.tot)
-	addInts(s.segUse, o.segUse)
-	addInts(s.bUse, o.bUse)
-	addInts(s.estUse, o.estUse)
-	addInts(s.convUse, o.convUse)
+	s.segUse.merge(&o.segUse)
+	s.bUse.merge(&o.bUse)
+	s.estUse.merge(&o.estUse)
+	s.convUse.merge(&o.convUse)
 	for i := range s.bDeliv {
 		s.bDeliv[i] += o.bDeliv[i]
 		s.bCharged[i] += o.bCharged[i]
@@ -400,12 +453,6 @@ func (s *sink) merge(o *sink) {
 	s.tiered = append(s.tiered, o.tiered...)
 	s.campDeliv = append(s.campDeliv, o.campDeliv...)
 	s.payments = append(s.payments, o.payments...)
-}
-
-func addInts(a, b []int64) {
-	for i, n := range b {
-		a[i] += n
-	}
 }
 
 func mergeLines(a, b map[uint32]*line) {
@@ -584,16 +631,4 @@ func (s *sink) charge(c *rec) {
 		c.rate = cc.entries[c.entry].bands[0].rate
 		s.add(c)
 	}
-}
-
-// amounts turns charges per rate id into money per currency.
-func (cc *compiled) amounts(use []int64) cm.Amounts {
-	var a cm.Amounts
-	for r, n := range use {
-		if n != 0 {
-			rt := &cc.rates[r]
-			a = a.Add(rt.currency, rt.price.Mul(decimal.NewFromInt(n)))
-		}
-	}
-	return a
 }

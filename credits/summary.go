@@ -202,9 +202,8 @@ func (o *outcome) balanceAt(t int64) cm.Amounts {
 	var a cm.Amounts
 	for seg := 0; seg <= k; seg++ {
 		a = a.Merge(s.segTop[seg])
-		a = sub(a, e.cc.amounts(s.segUse[seg*s.R:(seg+1)*s.R]))
 	}
-	return a
+	return sub(a, e.cc.amounts(&s.segUse, 0, k+1, nil))
 }
 
 // sub returns a - b, per currency.
@@ -227,13 +226,8 @@ func summaryOf(o *outcome) *Summary {
 	q := e.q
 	t := &s.tot
 	sm := &Summary{Tenant: q.Tenant, Range: q.Range, TimeZone: e.loc.String(), Granularity: q.granularity(), Card: cardInfo(q.Card)}
-	R := s.R
-	total := make([]int64, R)
-	for b := 0; b < s.nb; b++ {
-		addInts(total, s.bUse[b*R:(b+1)*R])
-	}
-	sm.Used = nonNil(cc.amounts(total))
-	sm.Estimated = nonNil(cc.amounts(s.estUse))
+	sm.Used = nonNil(cc.amounts(&s.bUse, 0, s.nb, nil))
+	sm.Estimated = nonNil(cc.amounts(&s.estUse, 0, 1, nil))
 	sm.Opening = nonNil(o.balanceAt(e.from))
 	sm.Balance = nonNil(o.balanceAt(e.to))
 	sm.TopUps = cm.Amounts{}
@@ -249,42 +243,31 @@ func summaryOf(o *outcome) *Summary {
 	sm.Messages.Free = t.delivered - t.charged - t.unknown
 	sm.Messages.InConversation = sm.Messages.Free - sm.Messages.FreeCustomerService - sm.Messages.FreeEntryPoint
 	// by category
-	catUse := make([][]int64, numCats)
-	for r, n := range total {
-		if n != 0 {
-			c := cc.rates[r].cat
-			if catUse[c] == nil {
-				catUse[c] = make([]int64, R)
-			}
-			catUse[c][r] = n
-		}
-	}
 	for c := uint8(1); c < numCats; c++ {
 		if t.catDeliv[c] == 0 {
 			continue
 		}
+		cost := cc.amounts(&s.bUse, 0, s.nb, func(rt *crate) bool { return rt.cat == c })
 		sm.ByCategory = append(sm.ByCategory, CategoryUsage{Category: catNames[c], Delivered: t.catDeliv[c], Charged: t.catCharged[c],
-			Estimated: t.catEst[c], Unpriced: t.catUnpriced[c], Cost: nonNil(cc.amounts(catUse[c]))})
+			Estimated: t.catEst[c], Unpriced: t.catUnpriced[c], Cost: nonNil(cost)})
 	}
 	// history
 	sm.History = cm.NewSeries[Bucket](e.bk)
 	bal := sm.Opening
 	for b := range sm.History {
-		use := s.bUse[b*R : (b+1)*R]
-		p := Bucket{Delivered: int(s.bDeliv[b]), Charged: int(s.bCharged[b]), Used: nonNil(cc.amounts(use)), TopUps: nonNil(s.bTop[b])}
+		p := Bucket{Delivered: int(s.bDeliv[b]), Charged: int(s.bCharged[b]), Used: nonNil(cc.amounts(&s.bUse, b, b+1, nil)), TopUps: nonNil(s.bTop[b])}
 		for c := 0; c < int(numCats); c++ {
 			p.Unpriced += int(s.bUnpriced[b*int(numCats)+c])
 		}
-		for r, n := range use {
-			if n == 0 {
-				continue
+		for k, r := range s.bUse.ids {
+			if n := s.bUse.cnt[k][b]; n != 0 {
+				if p.ByCategory == nil {
+					p.ByCategory = map[Category]cm.Amounts{}
+				}
+				rt := &cc.rates[r]
+				cat := catNames[rt.cat]
+				p.ByCategory[cat] = p.ByCategory[cat].Add(rt.currency, rt.price.Mul(decimal.NewFromInt(n)))
 			}
-			if p.ByCategory == nil {
-				p.ByCategory = map[Category]cm.Amounts{}
-			}
-			rt := &cc.rates[r]
-			cat := catNames[rt.cat]
-			p.ByCategory[cat] = p.ByCategory[cat].Add(rt.currency, rt.price.Mul(decimal.NewFromInt(n)))
 		}
 		next := cm.Amounts{}
 		next = next.Merge(bal)
@@ -296,7 +279,7 @@ func summaryOf(o *outcome) *Summary {
 	// unit costs
 	sm.PerMessage = unitCost(sm.Used, t.delivered-t.unpriced-t.unknown)
 	sm.PerCharged = unitCost(sm.Used, t.charged-t.unpriced)
-	sm.PerConversation = unitCost(nonNil(cc.amounts(s.convUse)), popcount(s.convBits))
+	sm.PerConversation = unitCost(nonNil(cc.amounts(&s.convUse, 0, 1, nil)), popcount(s.convBits))
 	sm.PerConversion = unitCost(sm.Used, t.conversions)
 	sm.ByCampaign = lines(s.campaigns, o.d.campaign.Str, cc, true)
 	sm.ByCountry = lines(s.countries, o.d.country.Str, cc, false)
@@ -308,7 +291,7 @@ func summaryOf(o *outcome) *Summary {
 func lines(m map[uint32]*line, str func(uint32) string, cc *compiled, campaigns bool) []Line {
 	out := []Line{}
 	for k, l := range m {
-		ln := Line{Key: str(k), Delivered: l.delivered, Charged: l.charged, Estimated: l.estimated, Unpriced: l.unpriced, Cost: nonNil(cc.amounts(l.use))}
+		ln := Line{Key: str(k), Delivered: l.delivered, Charged: l.charged, Estimated: l.estimated, Unpriced: l.unpriced, Cost: nonNil(cc.amounts(&l.use, 0, 1, nil))}
 		if campaigns {
 			ln.Conversions = l.conversions
 			ln.PerConversion = unitCost(ln.Cost, l.conversions)
@@ -323,11 +306,7 @@ func forecast(o *outcome) []Forecast {
 	e, s := o.e, o.s
 	bal := o.balanceAt(e.now)
 	kb, kn := slices.Index(e.cuts, e.burnLo), slices.Index(e.cuts, e.now)
-	burn := make([]int64, s.R)
-	for seg := kb + 1; seg <= kn; seg++ {
-		addInts(burn, s.segUse[seg*s.R:(seg+1)*s.R])
-	}
-	burned := e.cc.amounts(burn)
+	burned := e.cc.amounts(&s.segUse, kb+1, kn+1, nil)
 	days := e.q.burnDays()
 	curs := cm.Amounts{}.Merge(bal).Merge(burned).Currencies()
 	out := []Forecast{}

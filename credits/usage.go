@@ -100,20 +100,19 @@ func usageOf(o *outcome) *Usage {
 		}
 		return cmp.Compare(a.key, b.key)
 	})
-	R := s.R
 	for _, k := range ks {
 		l := UsageLine{Key: k.key, Series: cm.NewSeries[UsagePoint](e.bk)}
-		total := make([]int64, R)
 		for b := range l.Series {
-			use := k.sr.use[b*R : (b+1)*R]
-			addInts(total, use)
-			p := UsagePoint{Delivered: int(k.sr.delivered[b]), Charged: int(k.sr.charged[b]), Unpriced: int(k.sr.unpriced[b]), Cost: nonNil(cc.amounts(use))}
+			p := UsagePoint{Delivered: int(k.sr.delivered[b]), Charged: int(k.sr.charged[b]), Unpriced: int(k.sr.unpriced[b]), Cost: cm.Amounts{}}
+			if p.Charged > p.Unpriced {
+				p.Cost = nonNil(cc.amounts(&k.sr.use, b, b+1, nil))
+			}
 			l.Delivered += p.Delivered
 			l.Charged += p.Charged
 			l.Unpriced += p.Unpriced
 			l.Series[b].Value = p
 		}
-		l.Cost = nonNil(cc.amounts(total))
+		l.Cost = nonNil(cc.amounts(&k.sr.use, 0, s.nb, nil))
 		u.Lines = append(u.Lines, l)
 	}
 	return u
