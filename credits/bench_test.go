@@ -74,7 +74,6 @@ func benchAll(b *testing.B, fn func(q credits.Query) error) {
 	b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
-
 // BenchmarkUsageByCategory is the benchmark harness's question: credits by
 // category per day for every tenant.
 func BenchmarkUsageByCategory(b *testing.B) {
