@@ -261,7 +261,8 @@ func (c *computer) byTouch(j journey, out []share) []share {
 	return out
 }
 
-// markedSplit tells splitMoney that byTouch already split the revenue.
+// preSplit reports whether byTouch already split the revenue (rule-based
+// models split per touch; the data-driven ones per value, in splitMoney).
 func (c *computer) preSplit() bool { return !c.def.Model.DataDriven() }
 
 // byValue weighs each distinct value of the journey by weight(v),
@@ -516,10 +517,4 @@ func (c *computer) detail(j journey, shares []share) Conversion {
 
 // netFloat returns a conversion's revenue as a float64, for the value
 // model of the Markov chain.
-func netFloat(c *conv) float64 {
-	if c.net.big {
-		f, _ := c.net.dec.Float64()
-		return f
-	}
-	return float64(c.net.coef) * math.Pow10(int(c.net.exp))
-}
+func netFloat(c *conv) float64 { return c.net.float() }

@@ -488,35 +488,35 @@ func (a *MatchAccumulator) Merge(o *MatchAccumulator) {
 // linkIndex finds links by id and by reference.
 type linkIndex struct {
 	a     *MatchAccumulator
-	order []int32             // link indexes with a reference, by (reference, time, event id)
-	byRef map[string][2]int32 // reference → its range in order
+	byRef map[string]int32 // reference → its latest link (by time, event id)
+	prev  []int32          // per link, the previous link with its reference, or -1
 }
 
 func (a *MatchAccumulator) index() linkIndex {
-	ix := linkIndex{a: a, byRef: map[string][2]int32{}}
+	ix := linkIndex{a: a, byRef: make(map[string]int32, len(a.links)), prev: make([]int32, len(a.links))}
 	for i := range a.links {
-		if a.links[i].ref != "" {
-			ix.order = append(ix.order, int32(i))
+		l := &a.links[i]
+		ix.prev[i] = -1
+		if l.ref == "" {
+			continue
 		}
-	}
-	slices.SortFunc(ix.order, func(x, y int32) int {
-		l, m := &a.links[x], &a.links[y]
-		if c := strings.Compare(l.ref, m.ref); c != 0 {
-			return c
+		head, ok := ix.byRef[l.ref]
+		if !ok {
+			ix.byRef[l.ref] = int32(i)
+			continue
 		}
-		if c := cmp.Compare(l.ns, m.ns); c != 0 {
-			return c
+		// Keep each chain in descending (time, event id) order; chains are
+		// short (a reference is normally on one link).
+		if before(a.links[head].ns, a.links[head].id, l.ns, l.id) {
+			ix.prev[i] = head
+			ix.byRef[l.ref] = int32(i)
+			continue
 		}
-		return strings.Compare(l.id, m.id)
-	})
-	for i := 0; i < len(ix.order); {
-		j := i + 1
-		ref := a.links[ix.order[i]].ref
-		for j < len(ix.order) && a.links[ix.order[j]].ref == ref {
-			j++
+		p := head
+		for ix.prev[p] >= 0 && before(l.ns, l.id, a.links[ix.prev[p]].ns, a.links[ix.prev[p]].id) {
+			p = ix.prev[p]
 		}
-		ix.byRef[ref] = [2]int32{int32(i), int32(j)}
-		i = j
+		ix.prev[i], ix.prev[p] = ix.prev[p], int32(i)
 	}
 	return ix
 }
@@ -537,23 +537,15 @@ func (ix *linkIndex) match(ns int64, link, ref string, window time.Duration) (in
 		}
 		return -1, "", UnknownLink
 	}
-	span, ok := ix.byRef[ref]
+	l, ok := ix.byRef[ref]
 	if !ok {
 		return -1, "", UnknownReference
 	}
-	ls := ix.order[span[0]:span[1]]
 	// The latest link at or before ns: links at ns count as before.
-	k, _ := slices.BinarySearchFunc(ls, ns, func(l int32, t int64) int {
-		if ix.a.links[l].ns <= t {
-			return -1
-		}
-		return 1
-	})
-	if k == 0 {
-		return -1, "", OutsideWindow
+	for l >= 0 && ix.a.links[l].ns > ns {
+		l = ix.prev[l]
 	}
-	l := ls[k-1]
-	if ns-ix.a.links[l].ns > int64(window) {
+	if l < 0 || ns-ix.a.links[l].ns > int64(window) {
 		return -1, "", OutsideWindow
 	}
 	return l, ByReference, ""

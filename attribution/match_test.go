@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -212,5 +213,58 @@ func TestMatchQueryValidate(t *testing.T) {
 	boom := errors.New("disk on fire")
 	if _, err := MatchPayments(context.Background(), failingReader{boom}, MatchQuery{Tenant: "a"}); !errors.Is(err, boom) {
 		t.Errorf("store error: %v", err)
+	}
+}
+
+func TestReferenceShared(t *testing.T) {
+	// Three links share ORD-9, stored out of order; two more share ORD-8
+	// at the same instant. A payment by reference takes the latest link at
+	// or before it (ties in time to the later event id).
+	f := &fixture{tenant: "shop"}
+	link := func(id, ev, ref string, d time.Duration) {
+		f.add(cm.Event{ID: ev, Type: cm.PaymentLink, Link: id, Reference: ref, Time: at(d), Contact: "c", Amount: dec("1.00"), Currency: "EUR"})
+	}
+	pay := func(id, ref string, d time.Duration) {
+		f.add(cm.Event{Type: cm.PaymentSucceeded, Payment: id, Reference: ref, Time: at(d), Amount: dec("1.00"), Currency: "EUR"})
+	}
+	link("L3", "x3", "ORD-9", 3*day)
+	link("L1", "x1", "ORD-9", 1*day)
+	link("L2", "x2", "ORD-9", 2*day)
+	link("Lb", "y2", "ORD-8", 0)
+	link("La", "y1", "ORD-8", 0)
+	pay("p0", "ORD-9", 0)               // before every ORD-9 link
+	pay("p1", "ORD-9", 1*day+time.Hour) // L1
+	pay("p2", "ORD-9", 2*day)           // L2, sent at the same instant
+	pay("p3", "ORD-9", 9*day)           // L3, 6 days before
+	pay("p4", "ORD-9", 11*day)          // L3 is 8 days before: outside the window, and L2 is not tried
+	pay("p5", "ORD-8", time.Minute)     // Lb: same time as La, later event id
+	m, err := MatchPayments(context.Background(), newStore(t, shuffled(f.events, 5)), MatchQuery{Tenant: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "unmatched p0 outside_window\n" +
+		"matched p5 by reference Lb\n" +
+		"matched p1 by reference L1\n" +
+		"matched p2 by reference L2\n" +
+		"matched p3 by reference L3\n" +
+		"unmatched p4 outside_window\n"
+	var b strings.Builder
+	type row struct {
+		t    time.Time
+		line string
+	}
+	var rows []row
+	for _, p := range m.Matched {
+		rows = append(rows, row{p.Time, "matched " + p.Payment + " by " + string(p.By) + " " + p.Link})
+	}
+	for _, p := range m.Unmatched {
+		rows = append(rows, row{p.Time, "unmatched " + p.Payment + " " + string(p.Reason)})
+	}
+	slices.SortFunc(rows, func(x, y row) int { return x.t.Compare(y.t) })
+	for _, r := range rows {
+		b.WriteString(r.line + "\n")
+	}
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }

@@ -1,6 +1,8 @@
 package attribution
 
 import (
+	"math"
+
 	cm "github.com/convometrics/convometrics"
 	"github.com/shopspring/decimal"
 )
@@ -138,4 +140,14 @@ func (s sums) amounts() cm.Amounts {
 		out[x.cur] = x.v.decimal()
 	}
 	return out
+}
+
+// float returns the amount as a float64 (for the value model of the
+// Markov chain, which is a weight, not money).
+func (a fixed) float() float64 {
+	if a.big {
+		f, _ := a.dec.Float64()
+		return f
+	}
+	return float64(a.coef) * math.Pow10(int(a.exp))
 }

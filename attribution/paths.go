@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"math/big"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -243,6 +242,8 @@ func AttributePaths(rows []PathRow) (*PathResult, error) {
 	index := map[string]int{}
 	var names []string
 	prec := int32(0)
+	values := make([]fixed, len(rows))
+	var total fixed
 	for i := range rows {
 		r := &rows[i]
 		if err := r.check(); err != nil {
@@ -257,8 +258,10 @@ func AttributePaths(rows []PathRow) (*PathResult, error) {
 		prec = max(prec, -r.Value.Exponent())
 		res.Totals.Conversions += r.Conversions
 		res.Totals.Nulls += r.Nulls
-		res.Totals.Value = res.Totals.Value.Add(r.Value)
+		values[i] = fixedOf(r.Value)
+		total = total.add(values[i])
 	}
+	res.Totals.Value = total.decimal()
 	n := len(names)
 	type acc struct {
 		conv  float64
@@ -271,33 +274,40 @@ func AttributePaths(rows []PathRow) (*PathResult, error) {
 	}
 	lastValue := make([]float64, n+1) // per state: Σ value of rows ending there
 	lastConv := make([]float64, n+1)
-	var w []float64
-	var parts []int64
 	var states []int
 	for i := range rows {
 		r := &rows[i]
-		u := r.Value.Shift(prec)
 		L := len(r.Path)
 		a, z := index[r.Path[0]], index[r.Path[L-1]]
 		first[a].conv += r.Conversions
 		last[z].conv += r.Conversions
-		w = slices.Grow(w[:0], L)[:L]
-		for k := range w {
-			w[k] = 1
-		}
-		parts = slices.Grow(parts[:0], L)[:L]
-		if x, ok := int64Of(u); ok {
+		// Linear: L equal parts of the value; the units left over by the
+		// integer division go one each to the first occurrences (the
+		// largest-remainder rule when every remainder is equal).
+		if x, ok := values[i].units(prec); ok {
 			first[a].units.add(x)
 			last[z].units.add(x)
-			splitUnits(x, w, parts)
+			q, rem := x/int64(L), x%int64(L)
 			for k, chName := range r.Path {
-				linear[index[chName]].units.add(parts[k])
+				p := q
+				if int64(k) < rem {
+					p++
+				}
+				linear[index[chName]].units.add(p)
 			}
 		} else {
-			b := u.BigInt()
+			b := r.Value.Shift(prec).BigInt()
 			first[a].units.addBig(b)
 			last[z].units.addBig(b)
-			splitBig(b, w, float64(L), func(k int, p *big.Int) { linear[index[r.Path[k]]].units.addBig(p) })
+			q, rem := new(big.Int).QuoRem(b, big.NewInt(int64(L)), new(big.Int))
+			q1 := new(big.Int).Add(q, big.NewInt(1))
+			for k, chName := range r.Path {
+				if int64(k) < rem.Int64() {
+					linear[index[chName]].units.addBig(q1)
+				} else {
+					linear[index[chName]].units.addBig(q)
+				}
+			}
 		}
 		for _, chName := range r.Path {
 			linear[index[chName]].conv += r.Conversions / float64(L)
@@ -311,8 +321,7 @@ func AttributePaths(rows []PathRow) (*PathResult, error) {
 		ch.addPath(states, r.Conversions, r.Nulls)
 		if r.Conversions > 0 {
 			s := states[len(states)-1]
-			f, _ := r.Value.Float64()
-			lastValue[s] += f
+			lastValue[s] += values[i].float()
 			lastConv[s] += r.Conversions
 		}
 	}
