@@ -86,15 +86,30 @@ func (m Money) String() string {
 type Amounts map[string]decimal.Decimal
 
 // Add adds amount in currency to a and returns a (allocating it when nil).
+// Like append, it changes a in place: copy with [Amounts.Clone] first to
+// keep the original.
 func (a Amounts) Add(currency string, amount decimal.Decimal) Amounts {
 	if a == nil {
 		a = make(Amounts)
 	}
-	a[currency] = a[currency].Add(amount)
+	if cur, ok := a[currency]; ok {
+		a[currency] = cur.Add(amount)
+	} else {
+		a[currency] = amount // no rescaling against a zero
+	}
 	return a
 }
 
-// Merge adds every amount of b to a and returns a.
+// Clone returns a copy of a that shares nothing with it (nil for nil).
+func (a Amounts) Clone() Amounts {
+	if a == nil {
+		return nil
+	}
+	return maps.Clone(a)
+}
+
+// Merge adds every amount of b to a and returns a. It changes a in place,
+// as Add does.
 func (a Amounts) Merge(b Amounts) Amounts {
 	for c, v := range b {
 		a = a.Add(c, v)
