@@ -58,6 +58,8 @@ type computer struct {
 	w      []float64
 	parts  []int64
 	shares []share
+	path   []int32
+	key    []byte
 }
 
 // Result attributes the conversions the accumulator holds.

@@ -11,6 +11,7 @@ import (
 type coalition struct {
 	key         string
 	vals        []int32
+	names       []string // the values' names, sorted
 	set         []uint64 // bitset over value indexes
 	journeys    int64
 	conversions int64
@@ -21,7 +22,7 @@ type coalition struct {
 // conversion rate of the journeys whose set of distinct values is exactly
 // S, and v(S) = Σ_{U ⊆ S} r(U). It returns the game and a function giving
 // the Shapley values of the game restricted to a journey's own values.
-func (c *computer) shapley() (*ShapleyResult, func(key string) map[int32]float64) {
+func (c *computer) shapley() (*ShapleyResult, func(key []byte) map[int32]float64) {
 	a := c.a
 	words := (len(a.values) + 63) / 64
 	sets := map[string]*coalition{}
@@ -57,27 +58,24 @@ func (c *computer) shapley() (*ShapleyResult, func(key string) map[int32]float64
 	list := make([]*coalition, 0, len(sets))
 	for _, s := range sets {
 		s.rate = float64(s.conversions) / float64(s.journeys)
-		list = append(list, s)
-	}
-	names := func(s *coalition) []string {
-		out := make([]string, len(s.vals))
+		s.names = make([]string, len(s.vals))
 		for i, v := range s.vals {
-			out[i] = a.values[v]
+			s.names[i] = a.values[v]
 		}
-		slices.Sort(out)
-		return out
+		slices.Sort(s.names)
+		list = append(list, s)
 	}
 	slices.SortFunc(list, func(x, y *coalition) int {
 		if d := cmp.Compare(y.journeys, x.journeys); d != 0 {
 			return d
 		}
-		return slices.Compare(names(x), names(y))
+		return slices.Compare(x.names, y.names)
 	})
 	res := &ShapleyResult{}
 	phi := make([]float64, len(a.values))
 	var phiSum float64
 	for _, s := range list {
-		res.Coalitions = append(res.Coalitions, Coalition{Values: names(s), Journeys: int(s.journeys), Conversions: int(s.conversions), Rate: s.rate})
+		res.Coalitions = append(res.Coalitions, Coalition{Values: s.names, Journeys: int(s.journeys), Conversions: int(s.conversions), Rate: s.rate})
 		for _, v := range s.vals {
 			phi[v] += s.rate / float64(len(s.vals))
 			phiSum += s.rate / float64(len(s.vals))
@@ -102,11 +100,11 @@ func (c *computer) shapley() (*ShapleyResult, func(key string) map[int32]float64
 	// The game restricted to a journey's set T: φ_i = Σ_{U ⊆ T, U ∋ i} r(U)/|U|,
 	// summed in the canonical coalition order.
 	cache := map[string]map[int32]float64{}
-	restricted := func(key string) map[int32]float64 {
-		if m, ok := cache[key]; ok {
+	restricted := func(key []byte) map[int32]float64 {
+		if m, ok := cache[string(key)]; ok {
 			return m
 		}
-		t := get(key)
+		t := sets[string(key)]
 		m := map[int32]float64{}
 		for _, u := range list {
 			if u.rate == 0 || !subset(u.set, t.set) {
@@ -116,7 +114,7 @@ func (c *computer) shapley() (*ShapleyResult, func(key string) map[int32]float64
 				m[v] += u.rate / float64(len(u.vals))
 			}
 		}
-		cache[key] = m
+		cache[string(key)] = m
 		return m
 	}
 	return res, restricted
@@ -135,14 +133,15 @@ var _ = bits.OnesCount64
 
 // shapleyShares weighs a journey's values by their Shapley values in the
 // game restricted to the journey's values.
-func (c *computer) shapleyShares(j journey, out []share, phi func(key string) map[int32]float64) []share {
+func (c *computer) shapleyShares(j journey, out []share, phi func(key []byte) map[int32]float64) []share {
 	if j.hi == j.lo {
 		return append(out, share{val: -1, w: 1})
 	}
-	path := make([]int32, 0, j.hi-j.lo)
+	c.path = c.path[:0]
 	for _, t := range c.a.touches[j.lo:j.hi] {
-		path = append(path, t.val)
+		c.path = append(c.path, t.val)
 	}
-	m := phi(string(setKey(nil, path)))
+	c.key = setKey(c.key[:0], c.path)
+	m := phi(c.key)
 	return c.byValue(j, out, func(v int32) float64 { return m[v] })
 }
