@@ -368,19 +368,15 @@ func isCallingCode(s string) bool {
 // LoadCard reads a rate card from a file: JSON when the name ends in
 // .json, CSV when it ends in .csv.
 func LoadCard(path string) (*RateCard, error) {
+	parse := map[string]func(io.Reader) (*RateCard, error){".json": ParseCardJSON, ".csv": ParseCardCSV}[strings.ToLower(filepath.Ext(path))]
+	if parse == nil {
+		return nil, fmt.Errorf("credits: card: %s: %w: want a .json or .csv file", path, cm.ErrInvalidValue)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("credits: card: %w", err)
 	}
-	var c *RateCard
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
-		c, err = ParseCardJSON(bytes.NewReader(b))
-	case ".csv":
-		c, err = ParseCardCSV(bytes.NewReader(b))
-	default:
-		return nil, fmt.Errorf("credits: card: %s: %w: want a .json or .csv file", path, cm.ErrInvalidValue)
-	}
+	c, err := parse(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

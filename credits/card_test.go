@@ -177,3 +177,13 @@ func TestParseCategory(t *testing.T) {
 		t.Errorf("referral_conversion is not a card category: %v", err)
 	}
 }
+
+func TestDemoCardIsTheExampleCard(t *testing.T) {
+	j, err := credits.LoadCard("testdata/example_card.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(j, credits.DemoCard(), cmpOpts); d != "" {
+		t.Errorf("DemoCard differs from testdata/example_card.json:\n%s", d)
+	}
+}

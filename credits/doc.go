@@ -169,8 +169,9 @@
 //
 // # Forecast
 //
-// At Query.Now (Range.To by default), per currency: the balance at Now;
-// the usage in the BurnDays × 24 hours before Now (7 days by default); its
+// At Query.Now (Range.To by default), per currency: the balance after
+// every event at or before Now; the usage in the BurnDays × 24 hours up to
+// and including Now (7 days by default); its
 // daily average (six decimals); days left = balance × BurnDays ÷ usage
 // (two decimals), and the local date the balance runs out at that rate.
 // A zero or negative balance is "depleted" (0 days left); no usage in the

@@ -41,7 +41,7 @@ type engine struct {
 	bk      cm.Buckets
 	bounds  []int64 // bucket starts, then the end of the last
 	cuts    []int64 // ledger cuts, ascending: from, to, now-burn, now (deduplicated)
-	now     int64
+	now     int64 // Query.Now + 1 ns
 	burnLo  int64
 	convWin int64
 	home    string
@@ -76,7 +76,9 @@ func newEngine(q *Query, nd needs) (*engine, error) {
 		e.bounds = append(e.bounds, s.UnixNano())
 	}
 	e.bounds = append(e.bounds, bk.End(bk.Len()-1).UnixNano())
-	e.now = q.now().UnixNano()
+	// The forecast counts what happened at Now: the ledger cut is just
+	// after it.
+	e.now = q.now().UnixNano() + 1
 	e.burnLo = e.now - int64(q.burnDays())*nsDay
 	e.readTo = max(e.to, e.now)
 	cuts := []int64{e.from, e.to}

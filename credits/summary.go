@@ -168,9 +168,10 @@ type Line struct {
 // rate.
 type Forecast struct {
 	Currency string `json:"currency"`
-	// Balance at the forecast instant (Query.Now).
+	// Balance after every event at or before the forecast instant
+	// (Query.Now).
 	Balance decimal.Decimal `json:"balance"`
-	// Burned is the usage in the BurnDays × 24 hours before it, PerDay that
+	// Burned is the usage in the BurnDays × 24 hours up to it, PerDay that
 	// divided by BurnDays (six decimals).
 	Burned   decimal.Decimal `json:"burned"`
 	BurnDays int             `json:"burn_days"`
