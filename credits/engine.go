@@ -41,7 +41,7 @@ type engine struct {
 	bk      cm.Buckets
 	bounds  []int64 // bucket starts, then the end of the last
 	cuts    []int64 // ledger cuts, ascending: from, to, now-burn, now (deduplicated)
-	now     int64 // Query.Now + 1 ns
+	now     int64   // Query.Now + 1 ns
 	burnLo  int64
 	convWin int64
 	home    string
