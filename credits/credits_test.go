@@ -3,6 +3,7 @@ package credits_test
 import (
 	"context"
 	"errors"
+	"iter"
 	"testing"
 	"time"
 
@@ -596,4 +597,48 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// failingReader yields its events, then an error.
+type failingReader struct {
+	evs []cm.Event
+	err error
+}
+
+func (f failingReader) Scan(ctx context.Context, q cm.Query) iter.Seq2[cm.Event, error] {
+	return func(yield func(cm.Event, error) bool) {
+		for _, e := range f.evs {
+			if q.Wants(&e) && !yield(e, nil) {
+				return
+			}
+		}
+		yield(cm.Event{}, f.err)
+	}
+}
+
+// A store error stops the computation and comes back wrapped; so does a
+// cancelled context. Any Reader works (here one that is not a frame
+// source), and gives memstore's answer.
+func TestReaderErrorsAndContext(t *testing.T) {
+	x := fourSends(t, true)
+	q := query(t, "Europe/Istanbul", "2026-07-06", "2026-07-07")
+	broken := errors.New("disk on fire")
+	if _, err := credits.Summarize(context.Background(), failingReader{x.evs, broken}, q); !errors.Is(err, broken) {
+		t.Errorf("store error: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := credits.UsageBy(ctx, x.store(t), q); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	plain := plainReader{x.store(t)}
+	s := summarize(t, plain, q)
+	eqAmounts(t, "used through a plain Reader", s.Used, usd("0.0162"))
+}
+
+// plainReader hides every optional interface of its store.
+type plainReader struct{ r cm.Reader }
+
+func (p plainReader) Scan(ctx context.Context, q cm.Query) iter.Seq2[cm.Event, error] {
+	return p.r.Scan(ctx, q)
 }

@@ -214,14 +214,6 @@ func newState(msg uint32) msgState {
 	return msgState{msg: msg, seenAt: noTime, sendAt: noTime, delivAt: noTime, pAt: noTime, ctryAt: noTime}
 }
 
-// status codes.
-const (
-	stOther uint8 = iota
-	stSent
-	stDelivered // delivered, read or played
-	stFailed
-)
-
 // fids are the frame ids of the strings the pass compares rows with.
 type fids struct {
 	tSent, tStatus, tRecv, tTopup, tPay uint8
