@@ -233,6 +233,7 @@ type Accumulator struct {
 	e  *engine
 	x  *exact
 	sp frame.Spec
+	r  *run // reused by Add
 }
 
 // NewAccumulator returns an empty accumulator for q, which must be valid.
@@ -267,7 +268,14 @@ func (a *Accumulator) Add(log cm.ContactLog) {
 		return
 	}
 	d := frameDicts(f)
-	r := a.e.newRun(f, d, true, true)
+	r := a.r
+	if r == nil {
+		r = a.e.newRun(f, d, true, true)
+		a.r = r
+	} else {
+		r.bind(f, d)
+	}
+	r.parts, r.pays, r.tops = r.parts[:0], r.pays[:0], r.tops[:0]
 	for g := 0; g < f.NumGroups(); g++ {
 		lo, hi := f.Group(g)
 		r.group(lo, hi)

@@ -254,11 +254,17 @@ type codeCache struct {
 }
 
 func newCodeCache(d frame.Dict, fn func(string) uint8) *codeCache {
-	c := &codeCache{dict: d, fn: fn}
+	c := &codeCache{fn: fn}
+	c.reset(d)
+	return c
+}
+
+// reset empties the cache for ids of d.
+func (c *codeCache) reset(d frame.Dict) {
+	c.dict = d
 	for i := range c.ids {
 		c.ids[i] = absent
 	}
-	return c
 }
 
 func (c *codeCache) get(id uint32) uint8 {
@@ -338,21 +344,39 @@ type run struct {
 }
 
 func (e *engine) newRun(f *frame.Frame, d dicts, rules, export bool) *run {
-	r := &run{e: e, f: f, d: d, rules: rules, export: export, sink: newSink(e)}
+	r := &run{e: e, rules: rules, export: export}
+	if !export {
+		r.sink = newSink(e)
+	}
+	r.tab.init(64)
+	r.bind(f, d)
+	return r
+}
+
+// bind points the run at frame f (nil when resolving exported states)
+// with dictionaries d, forgetting what it cached of the previous ones.
+func (r *run) bind(f *frame.Frame, d dicts) {
+	r.f, r.d = f, d
 	if f != nil {
 		r.c = colsOf(f)
 		r.ids = frameIDs(f)
-		r.pcat = newCodeCache(f.Dict(frame.PricingCategory), reportedCategory)
-		r.tcat = newCodeCache(f.Dict(frame.TemplateCategory), reportedCategory)
-		r.ptype = newCodeCache(f.Dict(frame.PricingType), pricingTypeCode)
-		r.model = newCodeCache(f.Dict(frame.PricingModel), pricingModelCode)
-		if !export {
+		if r.pcat == nil {
+			r.pcat = newCodeCache(f.Dict(frame.PricingCategory), reportedCategory)
+			r.tcat = newCodeCache(f.Dict(frame.TemplateCategory), reportedCategory)
+			r.ptype = newCodeCache(f.Dict(frame.PricingType), pricingTypeCode)
+			r.model = newCodeCache(f.Dict(frame.PricingModel), pricingModelCode)
+		} else {
+			r.pcat.reset(f.Dict(frame.PricingCategory))
+			r.tcat.reset(f.Dict(frame.TemplateCategory))
+			r.ptype.reset(f.Dict(frame.PricingType))
+			r.model.reset(f.Dict(frame.PricingModel))
+		}
+		if !r.export {
 			r.seen = make([]uint64, (d.msg.Len()+63)/64)
 		}
 	}
 	r.markets.init(d.country)
-	r.tab.init(64)
-	return r
+	r.phoneSet = false
 }
 
 // msgTable is a small open-addressing table from message id to slot,
@@ -642,7 +666,12 @@ type marketCache struct {
 	val  [512]int32  // market, or -1 when the map does not name the country
 }
 
-func (c *marketCache) init(d frame.Dict) { c.dict = d }
+func (c *marketCache) init(d frame.Dict) {
+	if c.dict != d {
+		c.dict = d
+		clear(c.key[:])
+	}
+}
 
 func (c *marketCache) get(cc *compiled, id uint32, mi int) (uint16, bool) {
 	k := uint64(id)<<8 | uint64(mi)
