@@ -200,6 +200,7 @@ type sess struct {
 	hfrDone      bool
 	waitSince    int64
 	cycleHuman   bool
+	pendLast     int64 // the last inbound message awaiting a reply (without a response window)
 
 	// session-wide
 	human, botEngaged, handoff, botResolved bool
@@ -313,6 +314,9 @@ type worker struct {
 	winEnd      int64
 	win         []win
 
+	idx   *contactIndex // set while building the index
+	group int
+
 	agentP, teamP, inboxP map[uint32]*perfAcc
 	pairs                 map[[2]uint32]struct{}
 	lastB                 int
@@ -421,6 +425,11 @@ func (a *Accumulator) foldFrameCtx(ctx context.Context, f *frame.Frame) error {
 	if x.none {
 		return nil
 	}
+	// contacts quiet since before the range need not be read again
+	var idx *contactIndex
+	if f.Len() >= minIndexRows && a.c.q.Filter.IsZero() && a.c.now >= a.c.from {
+		idx = contactIndexOf(a.c, f, a.sched)
+	}
 	runs := f.Split(parallelism(f))
 	accs := make([]*Accumulator, len(runs))
 	errs := make([]error, len(runs))
@@ -435,6 +444,10 @@ func (a *Accumulator) foldFrameCtx(ctx context.Context, f *frame.Frame) error {
 				}
 			}
 			glo, ghi := f.Group(g)
+			if a.c.quiet(idx, f, g, ghi) {
+				w.quietContact(idx.firstIn[g])
+				continue
+			}
 			w.contactRows(glo, ghi)
 		}
 		w.finishRun()

@@ -203,10 +203,9 @@ func (w *worker) newSession(conv, inbox uint32, t int64, r int) *sess {
 	}
 	s := &w.sess[ord]
 	asg, asgT := s.asg[:0], s.asgT[:0]
-	*s = sess{conv: conv, inbox: inbox, chKind: x.chanKind[x.ch[r]], start: t, state: stUnassigned, since: t,
-		lastBucket: -1, cycleStart: t, cycleFirstIn: noTime, trigger: noTime, waitSince: noTime, firstIn: noTime,
-		cwTrigger: noTime, cwLastBotRes: noTime, lastResBucket: -1, lastResolved: noTime, firstResponse: -1,
-		humanFirst: -1, asg: asg, asgT: asgT, ord: int32(ord)}
+	*s = newSess // one copy of the template instead of a literal
+	s.conv, s.inbox, s.chKind, s.start, s.since, s.cycleStart = conv, inbox, x.chanKind[x.ch[r]], t, t, t
+	s.asg, s.asgT, s.ord = asg, asgT, int32(ord)
 	s.startIn = int32(w.bucket(t))
 	if c.opts.chatwootFRT {
 		s.waitSince = t // Chatwoot sets waiting_since when the conversation is created
@@ -229,6 +228,11 @@ func (w *worker) newSession(conv, inbox uint32, t int64, r int) *sess {
 	}
 	return s
 }
+
+// newSess is a fresh session's state before its start is set.
+var newSess = sess{state: stUnassigned, lastBucket: -1, cycleFirstIn: noTime, trigger: noTime, waitSince: noTime,
+	firstIn: noTime, cwTrigger: noTime, cwLastBotRes: noTime, pendLast: noTime, lastResBucket: -1,
+	lastResolved: noTime, firstResponse: -1, humanFirst: -1}
 
 // setState closes the current state interval of s at t and starts st.
 func (w *worker) setState(s *sess, st uint8, t int64) {
@@ -266,6 +270,7 @@ func (w *worker) reopen(s *sess, t int64) {
 		s.waitSince = t
 	}
 	s.cycles++
+	s.pendLast = noTime
 	w.pend[s.ord] = w.pend[s.ord][:0]
 }
 
@@ -321,7 +326,13 @@ func (w *worker) received(s *sess, r int, t int64, reaction bool) {
 	if s.waitSince == noTime && (s.hfrDone || w.c.opts.chatwootFRT) {
 		s.waitSince = t // Chatwoot's waiting_since is set by any incoming message when blank
 	}
-	w.pend[s.ord] = append(w.pend[s.ord], t)
+	if w.c.opts.window > 0 {
+		if b >= 0 { // messages outside the range never count
+			w.pend[s.ord] = append(w.pend[s.ord], t)
+		}
+	} else {
+		s.pendLast = t // the previous pending message is now unanswered
+	}
 	if w.ov && b >= 0 {
 		w.a.ov.respDen[b]++
 	}
@@ -344,14 +355,14 @@ func (w *worker) sent(s *sess, r int, t int64, code uint16) {
 	ov := &w.a.ov
 	inSess := s != nil
 	// the customer-service window
-	if code&(cTemplate|cWindow) == cWindow && w.windowFilter(r, x.inbox[r]) && !w.windowOpen(x.inbox[r], t) {
-		if w.ov && b >= 0 {
+	if b >= 0 && code&(cTemplate|cWindow) == cWindow && w.windowFilter(r, x.inbox[r]) && !w.windowOpen(x.inbox[r], t) {
+		if w.ov {
 			ov.outside[b]++
 			if kind < numKinds {
 				ov.outsideBy[kind]++
 			}
 		}
-		if w.wins && b >= 0 {
+		if w.wins {
 			w.a.outside = append(w.a.outside, w.outsideSend(r, t))
 		}
 	}
@@ -398,7 +409,9 @@ func (w *worker) sent(s *sess, r int, t int64, code uint16) {
 		return
 	}
 	// a reply: by the bot, the AI assistant or an agent
-	w.answer(s, t)
+	if s.pendLast != noTime || !s.firstReplied && s.firstIn != noTime || len(w.pend[s.ord]) > 0 {
+		w.answer(s, t)
+	}
 	if kind != kAgent {
 		s.botEngaged = true
 		if w.c.opts.waitEndsOnBot {
@@ -425,15 +438,24 @@ func (w *worker) answer(s *sess, t int64) {
 			w.a.ov.firstResp[s.startIn].add(d)
 		}
 	}
+	win := w.c.opts.window
+	if win == 0 {
+		// only the last message before the reply is answered: the others
+		// were followed by another inbound message
+		if m := s.pendLast; m != noTime {
+			s.pendLast = noTime
+			if b := w.bucket(m); b >= 0 && w.ov {
+				w.a.ov.respNum[b]++
+				w.a.ov.respTime[b].add(w.dur(m, t))
+			}
+		}
+		return
+	}
 	if len(p) == 0 {
 		return
 	}
-	win := w.c.opts.window
-	for i, m := range p {
-		if win == 0 && i != len(p)-1 {
-			continue // followed by another inbound before the reply
-		}
-		if win > 0 && t-m > win {
+	for _, m := range p {
+		if t-m > win {
 			continue
 		}
 		if b := w.bucket(m); b >= 0 && w.ov {
@@ -695,6 +717,7 @@ func (w *worker) resolve(s *sess, r int, t int64) {
 	s.resolutions++
 	s.lastResolved = t
 	s.waitSince = noTime
+	s.pendLast = noTime
 	w.pend[s.ord] = w.pend[s.ord][:0]
 	w.setState(s, stResolved, t)
 	s.resolvedAt = t
@@ -818,6 +841,9 @@ func (w *worker) emit(s *sess, st uint8, a, b int64) {
 		return
 	}
 	c := w.c
+	if b <= c.from && (c.now < a || c.now >= b) {
+		return // before the range and not at now: nothing to count
+	}
 	if a <= c.now && c.now < b {
 		w.actNow = true
 		if w.ov {
@@ -895,6 +921,10 @@ func (w *worker) finishContact() {
 				(x.fAsst == nil || s.fa) && (x.fAgent == nil || s.fg) && (x.fTeam == nil || s.ft)
 			w.matches = append(w.matches, m)
 		}
+		return
+	}
+	if w.idx != nil {
+		w.indexContact()
 		return
 	}
 	for i := range w.sess {

@@ -10,6 +10,7 @@ import (
 
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/internal/demo"
+	"github.com/convometrics/convometrics/internal/frame"
 )
 
 // demoEvents is a small demo workload, generated once.
@@ -74,6 +75,10 @@ func sameResults(t *testing.T, what string, want, got allResults) {
 }
 
 func TestProperties(t *testing.T) {
+	// every frame gets a contact index; the Add path (one small frame per
+	// contact) never does, so it checks the index too
+	defer func(n int) { minIndexRows = n }(minIndexRows)
+	minIndexRows = 0
 	base := store(t, demoEvents)
 	shuffled := append([]cm.Event(nil), demoEvents...)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
@@ -234,5 +239,38 @@ func TestStoreErrorsAreReturned(t *testing.T) {
 	cancel()
 	if _, err := Agents(ctx, store(t, demoEvents), demoQueries("acme")[0]); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+// The contact index (contacts quiet since before the range are not read
+// again) gives exactly the answer of reading every contact.
+func TestContactIndexIsExact(t *testing.T) {
+	s := store(t, demoEvents)
+	defer func(n int) { minIndexRows = n }(minIndexRows)
+	for _, tenant := range []string{"acme", "umbrella"} {
+		for _, q := range demoQueries(tenant)[:2] {
+			q.Filter = Filter{}
+			minIndexRows = 1 << 40
+			want := foldAll(t, s, q)
+			minIndexRows = 0
+			got := foldAll(t, s, q)
+			sameResults(t, tenant+" with the index", want, got)
+			// the index is used: some contacts are quiet
+			c, _ := q.compile()
+			f, err := frame.Get(context.Background(), s, c.spec())
+			if err != nil {
+				t.Fatal(err)
+			}
+			idx := contactIndexOf(c, f, nil)
+			quiet := 0
+			for g := 0; g < f.NumGroups(); g++ {
+				if _, hi := f.Group(g); c.quiet(idx, f, g, hi) {
+					quiet++
+				}
+			}
+			if quiet == 0 || quiet == f.NumGroups() {
+				t.Errorf("%s: %d of %d contacts quiet", tenant, quiet, f.NumGroups())
+			}
+		}
 	}
 }

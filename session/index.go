@@ -1,0 +1,100 @@
+package session
+
+import (
+	"math"
+	"runtime"
+	"sync"
+	"weak"
+
+	"github.com/convometrics/convometrics/internal/frame"
+)
+
+// contactIndex holds, per contact group of a frame, what a question needs
+// to know about a contact that has been quiet since before its range,
+// without reading the contact's rows again: the instant after which the
+// contact has no active session, and its first inbound message. It depends
+// only on the frame and on the options that shape sessions (derived or
+// host sessions, test traffic), so it is computed once per frame and kept
+// while the frame lives, like the row codes.
+type contactIndex struct {
+	quiet   []int64 // the end of the contact's last active session; MaxInt64 while one is open
+	firstIn []int64 // the contact's first inbound message, noTime if none
+}
+
+type indexKey struct {
+	f                   weak.Pointer[frame.Frame]
+	derive, includeTest bool
+}
+
+var indexCache sync.Map // indexKey -> *contactIndex
+
+// minIndexRows is the smallest frame worth an index (a variable for tests).
+var minIndexRows = 1 << 14
+
+// contactIndexOf returns the contact index of f under c's session options.
+func contactIndexOf(c *compiled, f *frame.Frame, sc *schedule) *contactIndex {
+	key := indexKey{weak.Make(f), c.opts.derive, c.q.IncludeTest}
+	if v, ok := indexCache.Load(key); ok {
+		return v.(*contactIndex)
+	}
+	// the lifecycle alone: no filter, nothing counted
+	ic := *c
+	ic.q.Filter, ic.opts.filterNeedsPass, ic.opts.filterChannels, ic.opts.costs = Filter{}, false, nil, nil
+	ic.opts.sla = false
+	x := newFctx(&ic, f)
+	n := f.NumGroups()
+	idx := &contactIndex{quiet: make([]int64, n), firstIn: make([]int64, n)}
+	f.Parallel(runtime.GOMAXPROCS(0), func(run, lo, hi int) {
+		w := newWorker(&ic, x, newAcc(&ic, 0), sc)
+		w.idx = idx
+		for g := lo; g < hi; g++ {
+			glo, ghi := f.Group(g)
+			w.group = g
+			w.pass(glo, ghi, false)
+		}
+	})
+	if v, loaded := indexCache.LoadOrStore(key, idx); loaded {
+		return v.(*contactIndex)
+	}
+	runtime.AddCleanup(f, func(k indexKey) { indexCache.Delete(k) }, key)
+	return idx
+}
+
+// indexContact records the current contact in the index.
+func (w *worker) indexContact() {
+	q := int64(math.MinInt64)
+	for i := range w.sess {
+		s := &w.sess[i]
+		switch s.state {
+		case stEnded:
+			q = max(q, s.since)
+		case stResolved:
+			q = max(q, s.resolvedAt+day)
+		default:
+			q = math.MaxInt64
+		}
+	}
+	w.idx.quiet[w.group] = q
+	w.idx.firstIn[w.group] = w.firstIn
+}
+
+// quietContact adds what a contact quiet since before the range gives:
+// it is known (it wrote before) at every snapshot, and nothing else.
+func (w *worker) quietContact(firstIn int64) {
+	if !w.ov || firstIn == noTime {
+		return
+	}
+	ov := &w.a.ov
+	ov.knownDiff[0]++
+	if firstIn <= w.c.now {
+		ov.snapNow.known++
+	}
+	ov.snapEnd.known++
+}
+
+// quiet reports whether contact group g of the frame has been quiet since
+// before the range: its last row is more than 24 hours before the range
+// (so its windows are closed too) and its last session ended before it.
+func (c *compiled) quiet(idx *contactIndex, f *frame.Frame, g, hi int) bool {
+	return idx != nil && f.Time[hi-1] < c.from-day && idx.quiet[g] <= c.from
+}
