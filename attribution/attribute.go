@@ -18,7 +18,11 @@ func Attribute(ctx context.Context, r cm.Reader, q Query) (*Result, error) {
 		return nil, err
 	}
 	def := q.Definition.withDefaults()
-	macc, err := readPayments(ctx, r, q.Tenant, cm.Partition{})
+	var extra frame.Fields
+	if q.Detail {
+		extra = frame.Of(frame.Conversation)
+	}
+	macc, err := readPayments(ctx, r, q.Tenant, cm.Partition{}, extra)
 	if err != nil {
 		return nil, err
 	}

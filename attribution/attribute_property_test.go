@@ -28,7 +28,7 @@ func partitioned(t *testing.T, r cm.Reader, q Query, n int, order []int) *Result
 	ctx := context.Background()
 	m := NewMatchAccumulator()
 	for _, i := range order {
-		part, err := readPayments(ctx, r, q.Tenant, cm.Partition{Index: i, Count: n})
+		part, err := readPayments(ctx, r, q.Tenant, cm.Partition{Index: i, Count: n}, linkFields)
 		if err != nil {
 			t.Fatal(err)
 		}

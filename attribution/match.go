@@ -223,10 +223,14 @@ type MatchTotals struct {
 // paymentTypes are the event types matching reads.
 var paymentTypes = []cm.Type{cm.PaymentLink, cm.PaymentSucceeded, cm.PaymentRefunded, cm.PaymentFailed}
 
-// paymentFields are the frame columns matching reads.
-var paymentFields = frame.Of(frame.ID, frame.Link, frame.Reference, frame.Payment, frame.Currency,
-	frame.Channel, frame.Provider, frame.Conversation, frame.Campaign, frame.Template, frame.Flow,
-	frame.Agent, frame.Team)
+// matchFields are the frame columns matching itself reads; linkFields add
+// what the exported Matching reports about links and payments. Attribute
+// reads only matchFields (and the conversation for its detail), as every
+// column costs memstore a decoding pass over the tenant's events.
+var (
+	matchFields = frame.Of(frame.ID, frame.Link, frame.Reference, frame.Payment, frame.Currency, frame.Channel)
+	linkFields  = frame.Of(frame.Provider, frame.Conversation, frame.Campaign, frame.Template, frame.Flow, frame.Agent, frame.Team)
+)
 
 // MatchPayments matches the tenant's successful payments in q.Range to the
 // payment links sent in its conversations. See the package documentation
@@ -236,18 +240,19 @@ func MatchPayments(ctx context.Context, r cm.Reader, q MatchQuery) (*Matching, e
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	acc, err := readPayments(ctx, r, q.Tenant, cm.Partition{})
+	acc, err := readPayments(ctx, r, q.Tenant, cm.Partition{}, linkFields)
 	if err != nil {
 		return nil, err
 	}
 	return acc.Result(q), nil
 }
 
-// readPayments folds the payment events of one partition of the tenant.
-func readPayments(ctx context.Context, r cm.Reader, tenant string, p cm.Partition) (*MatchAccumulator, error) {
+// readPayments folds the payment events of one partition of the tenant,
+// with the columns matching needs and extra.
+func readPayments(ctx context.Context, r cm.Reader, tenant string, p cm.Partition, extra frame.Fields) (*MatchAccumulator, error) {
 	f, err := frame.Get(ctx, r, frame.Spec{
 		Query:  cm.Query{Tenant: tenant, Types: paymentTypes, Partition: p},
-		Fields: paymentFields,
+		Fields: matchFields | extra,
 		Amount: true,
 	})
 	if err != nil {
@@ -334,18 +339,19 @@ func (a *MatchAccumulator) Add(e *cm.Event) {
 	}
 }
 
-// AddFrame folds rows [lo, hi) of a frame carrying at least the payment
-// types and the columns MatchPayments reads.
+// AddFrame folds rows [lo, hi) of a frame of the payment types carrying
+// at least the columns id, link, reference, payment, currency and channel,
+// and the amounts. The columns provider, conversation, campaign, template,
+// flow, agent and team are read when the frame has them (the Matching
+// reports them) and are empty otherwise.
 func (a *MatchAccumulator) AddFrame(f *frame.Frame, lo, hi int) {
 	var (
 		ids, links, refs, pays = f.Col(frame.ID), f.Col(frame.Link), f.Col(frame.Reference), f.Col(frame.Payment)
-		curs, chans, provs     = f.Col(frame.Currency), f.Col(frame.Channel), f.Col(frame.Provider)
-		convs, camps, tpls     = f.Col(frame.Conversation), f.Col(frame.Campaign), f.Col(frame.Template)
-		flows, agents, teams   = f.Col(frame.Flow), f.Col(frame.Agent), f.Col(frame.Team)
+		curs, chans            = f.Col(frame.Currency), f.Col(frame.Channel)
 		dID, dLink, dRef, dPay = f.Dict(frame.ID), f.Dict(frame.Link), f.Dict(frame.Reference), f.Dict(frame.Payment)
-		dCur, dChan, dProv     = f.Dict(frame.Currency), f.Dict(frame.Channel), f.Dict(frame.Provider)
-		dConv, dCamp, dTpl     = f.Dict(frame.Conversation), f.Dict(frame.Campaign), f.Dict(frame.Template)
-		dFlow, dAgent, dTeam   = f.Dict(frame.Flow), f.Dict(frame.Agent), f.Dict(frame.Team)
+		dCur, dChan            = f.Dict(frame.Currency), f.Dict(frame.Channel)
+		prov, conv, camp, tpl  = optional(f, frame.Provider), optional(f, frame.Conversation), optional(f, frame.Campaign), optional(f, frame.Template)
+		flow, agent, team      = optional(f, frame.Flow), optional(f, frame.Agent), optional(f, frame.Team)
 	)
 	tLink, _ := cm.TypeCode(cm.PaymentLink)
 	tPaid, _ := cm.TypeCode(cm.PaymentSucceeded)
@@ -371,12 +377,12 @@ func (a *MatchAccumulator) AddFrame(f *frame.Frame, lo, hi int) {
 		switch f.Type[r] {
 		case tLink:
 			a.addLink(linkRec{id: dID.Str(ids[r]), ns: f.Time[r], link: dLink.Str(links[r]), ref: dRef.Str(refs[r]),
-				contact: f.ContactOf(r), conversation: dConv.Str(convs[r]), channel: cm.Channel(dChan.Str(chans[r])),
-				campaign: dCamp.Str(camps[r]), template: dTpl.Str(tpls[r]), flow: dFlow.Str(flows[r]), agent: dAgent.Str(agents[r]),
-				team: dTeam.Str(teams[r]), amount: amount(r), curr: dCur.Str(curs[r])})
+				contact: f.ContactOf(r), conversation: conv.str(r), channel: cm.Channel(dChan.Str(chans[r])),
+				campaign: camp.str(r), template: tpl.str(r), flow: flow.str(r), agent: agent.str(r),
+				team: team.str(r), amount: amount(r), curr: dCur.Str(curs[r])})
 		case tPaid:
 			a.addPayment(payRec{id: dID.Str(ids[r]), ns: f.Time[r], payment: dPay.Str(pays[r]), link: dLink.Str(links[r]),
-				ref: dRef.Str(refs[r]), contact: f.ContactOf(r), provider: dProv.Str(provs[r]), curr: dCur.Str(curs[r]),
+				ref: dRef.Str(refs[r]), contact: f.ContactOf(r), provider: prov.str(r), curr: dCur.Str(curs[r]),
 				amount: amount(r), test: cm.Channel(dChan.Str(chans[r])) == cm.ChannelTest})
 		case tRefund:
 			a.refunds[dID.Str(ids[r])] = refundRec{payment: dPay.Str(pays[r]), amount: amount(r), curr: dCur.Str(curs[r])}
@@ -384,6 +390,26 @@ func (a *MatchAccumulator) AddFrame(f *frame.Frame, lo, hi int) {
 			a.failed[dID.Str(ids[r])] = failRec{ns: f.Time[r], link: dLink.Str(links[r]), ref: dRef.Str(refs[r])}
 		}
 	}
+}
+
+// column is a frame column that may be absent.
+type column struct {
+	ids  []uint32
+	dict frame.Dict
+}
+
+func optional(f *frame.Frame, c frame.Field) column {
+	if !f.Has(c) {
+		return column{}
+	}
+	return column{f.Col(c), f.Dict(c)}
+}
+
+func (c column) str(r int) string {
+	if c.ids == nil {
+		return ""
+	}
+	return c.dict.Str(c.ids[r])
 }
 
 // grow makes room for links and payments more records.

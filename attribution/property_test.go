@@ -81,7 +81,7 @@ func TestMatchingProperties(t *testing.T) {
 		// two different orders.
 		parts := make([]*MatchAccumulator, 3)
 		for i := range parts {
-			if parts[i], err = readPayments(ctx, s, tenant, cm.Partition{Index: i, Count: 3}); err != nil {
+			if parts[i], err = readPayments(ctx, s, tenant, cm.Partition{Index: i, Count: 3}, linkFields); err != nil {
 				t.Fatal(err)
 			}
 		}
