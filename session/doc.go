@@ -61,9 +61,10 @@
 // message (other than a reaction), a conversation.reopened or a
 // conversation.opened reopens a resolved session and starts a new resolve
 // cycle. After a derived session has ended, the contact's next such event
-// starts a new session. A host session that has ended comes back, as the
-// same session, when its conversation id shows up again in a reopening
-// event (the host said it is the same conversation). conversation.assigned
+// starts a new session. A host session that has ended stays the same
+// session when its conversation id shows up again (the host said it is the
+// same conversation): a reopening event makes it active again, other
+// events join it without reopening it. conversation.assigned
 // sets the assignment to exactly the agent and team it names (an empty
 // field clears it); conversation.unassigned clears both; an assignment
 // repeating the current one changes nothing. A conversation.resolved of a
@@ -273,6 +274,15 @@
 //
 // A question reads one frame of the tenant (package internal/frame) with
 // only the columns it needs, which memstore serves from its symbol tables
-// and caches; the engine derives one small code column per frame (kept
-// while the frame lives) and folds the contacts on every core.
+// and caches. Per frame the engine derives, once, a small code column (the
+// row's type, sender kind, channel, template, reaction and amount flags)
+// and a contact index (when each contact's last session ended, and its
+// first inbound message); both depend on the frame alone (and on the
+// session and test-traffic options) and live as long as the frame. A
+// question without filters then skips every contact quiet since more than
+// 24 hours before its range — its only contribution is to the idle
+// counts — so a 30-day question over years of history reads the recent
+// contacts only. The contacts are folded on every core and the partial
+// accumulators merged; durations are summarised by selection (linear
+// time), exactly.
 package session

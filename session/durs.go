@@ -52,7 +52,14 @@ func (d *durs) stats() cm.DurationStats {
 		}
 		median = a + (b-a)/2
 	}
-	p := selectK(v, p90)
+	// after selecting position n/2, every value from it on is not smaller:
+	// the p90 (at or after it) is selected in that part alone
+	var p int64
+	if h := n / 2; p90 >= h {
+		p = selectK(v[h:], p90-h)
+	} else {
+		p = selectK(v, p90)
+	}
 	return cm.DurationStats{Count: n, Mean: time.Duration(mean), Median: time.Duration(median), P90: time.Duration(p),
 		Min: time.Duration(mn), Max: time.Duration(mx)}
 }

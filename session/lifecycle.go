@@ -889,7 +889,7 @@ func (w *worker) emit(s *sess, st uint8, a, b int64) {
 		ov.activeSessionsTotal++
 	}
 	w.actRange = true
-	bi, bj := c.bucketOf(lo), c.bucketOf(hi-1)
+	bi, bj := w.bucket(lo), w.bucket(hi-1)
 	for k := max(bi, int(s.lastBucket)+1); k <= bj; k++ {
 		ov.activeSessions[k]++
 		w.actBits.set(k)

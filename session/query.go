@@ -69,8 +69,8 @@ type Query struct {
 //   - Channels, Inboxes: the channel and inbox of its first event;
 //   - Contacts: its contact;
 //   - Assistants: an assistant named on any of its events;
-//   - Agents, Teams: an agent or team it was assigned to, or that sent a
-//     message in it, at any time.
+//   - Agents, Teams: an agent or team named on any of its events (an
+//     assignment, a message, a resolution), at any time.
 //
 // Every number is then computed from the matching sessions and the
 // messages in them, as if nothing else existed. A message outside any
