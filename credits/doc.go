@@ -62,9 +62,9 @@
 // played status; every figure of a period counts a delivered message in
 // the bucket of its charge instant, in the account's calendar. Failed and
 // undelivered messages (with a status, neither delivered nor failed) are
-// counted by their earliest event. Test-channel
-// traffic (a send or status on channel test) is left out unless
-// Query.IncludeTest.
+// counted by their earliest event. Test-channel traffic is left out unless
+// Query.IncludeTest: a message whose send or any status is on channel test,
+// and inbound messages, top-ups and payments on it.
 //
 // # Cost of a message
 //
@@ -80,7 +80,9 @@
 // "_"; user_initiated and customer_initiated are service; any other value
 // is other); a missing category is taken from the send (the template
 // category for a template, service for a non-template) and the cost is then
-// estimated. Free-entry-point messages count under referral_conversion.
+// estimated. Free-entry-point messages (pricing_type free_entry_point or
+// category referral_conversion) are free and count under
+// referral_conversion, whatever category they report.
 //
 // When the statuses carry no usable pricing, the rule set in force at the
 // charge instant decides, and the cost is estimated. It needs the send

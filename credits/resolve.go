@@ -104,7 +104,7 @@ func (r *run) reported(s *msgState, c *rec) (charged, ok bool) {
 		c.cat = catOther
 	}
 	if s.ptype == ptFreeEP || c.cat == catReferral {
-		c.ptype = ptFreeEP
+		c.ptype, c.cat = ptFreeEP, catReferral // filed by type, as pricing_analytics does
 	}
 	if s.model == pmCBP {
 		c.flags |= rfCBP
