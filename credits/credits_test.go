@@ -369,6 +369,7 @@ func TestLedger(t *testing.T) {
 	x := newFixture()
 	x.topup(time.Date(2026, 8, 1, 9, 0, 0, 0, time.UTC), "1", "USD")
 	x.topup(time.Date(2026, 8, 5, 9, 0, 0, 0, time.UTC), "0.5", "USD")
+	x.topup(time.Date(2026, 8, 2, 9, 0, 0, 0, time.UTC), "5", "EUR") // never used: a steady balance
 	for d := 1; d <= 10; d++ {
 		at := time.Date(2026, 8, d, 12, 0, 0, 0, time.UTC)
 		id := "m" + string(rune('a'+d))
@@ -381,17 +382,20 @@ func TestLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eqAmounts(t, "balance at 08-05 08:00", bal, usd("0.9564"))
+	eqAmounts(t, "balance at 08-05 08:00", bal, amounts("USD", "0.9564", "EUR", "5"))
 	s := summarize(t, st, q)
-	eqAmounts(t, "opening", s.Opening, usd("1.4455"))
+	eqAmounts(t, "opening", s.Opening, amounts("USD", "1.4455", "EUR", "5"))
 	eqAmounts(t, "used", s.Used, usd("0.0545"))
-	eqAmounts(t, "balance", s.Balance, usd("1.3910"))
+	eqAmounts(t, "balance", s.Balance, amounts("USD", "1.3910", "EUR", "5"))
 	eqAmounts(t, "top-ups", s.TopUps, cm.Amounts{})
-	eqAmounts(t, "08-07 closing", dayOf(s, "2026-08-07").Balance, usd("1.4237")) // 1.4455 − 2 × 0.0109
-	if len(s.Forecast) != 1 {
+	eqAmounts(t, "08-07 closing", dayOf(s, "2026-08-07").Balance, amounts("USD", "1.4237", "EUR", "5")) // 1.4455 − 2 × 0.0109
+	if len(s.Forecast) != 2 {
 		t.Fatalf("forecast %+v", s.Forecast)
 	}
-	f := s.Forecast[0]
+	if f := s.Forecast[0]; f.Currency != "EUR" || f.Status != "steady" || f.DaysLeft != nil || f.Depletes != "" || !f.Balance.Equal(decimal.NewFromInt(5)) {
+		t.Errorf("EUR forecast %+v", f)
+	}
+	f := s.Forecast[1]
 	if !f.Burned.Equal(decimal.RequireFromString("0.0763")) || !f.PerDay.Equal(decimal.RequireFromString("0.0109")) ||
 		f.DaysLeft == nil || !f.DaysLeft.Equal(decimal.RequireFromString("127.61")) || f.Depletes != "2026-12-16" || f.Status != "depleting" {
 		t.Errorf("forecast %+v (days left %v)", f, f.DaysLeft)
@@ -641,4 +645,98 @@ type plainReader struct{ r cm.Reader }
 
 func (p plainReader) Scan(ctx context.Context, q cm.Query) iter.Seq2[cm.Event, error] {
 	return p.r.Scan(ctx, q)
+}
+
+// A free-entry-point message is free and filed under referral_conversion
+// whatever category its statuses report (some BSPs report service or the
+// template's category).
+func TestEntryPointFiledByType(t *testing.T) {
+	x := newFixture()
+	at := time.Date(2026, 8, 3, 10, 0, 0, 0, time.UTC)
+	for i, cat := range []string{"referral_conversion", "service", "marketing"} {
+		id := []string{"f1", "f2", "f3"}[i]
+		x.send(at, id, "905300000001", "marketing")
+		x.status(at.Add(time.Second), id, "905300000001", cm.StatusDelivered, "free_entry_point", cat)
+	}
+	s := summarize(t, x.store(t), query(t, "UTC", "2026-08-03", "2026-08-03"))
+	if u := category(s, credits.ReferralConversion); u.Delivered != 3 || u.Charged != 0 || len(s.ByCategory) != 1 || s.Messages.FreeEntryPoint != 3 {
+		t.Errorf("by category %+v, messages %+v: want 3 free under referral_conversion", s.ByCategory, s.Messages)
+	}
+}
+
+// Which pricing is used, and how it is read:
+//
+//	p1: sent says regular/marketing, delivered says free_entry_point → the
+//	    delivery status wins: free
+//	p2: sent says free_customer_service, read (no delivered) says regular/utility → charged 0.0053
+//	p3: an unknown type with billable true, category "MARKETING" → charged 0.0109
+//	p4: type regular without a category, a utility template → utility 0.0053, estimated
+//	p5: category "general_purpose_ai" → other, which the card does not price for Turkey: unpriced
+//	p6: category "user_initiated" (pre-2023) billable → service, 0.0000 until 2026-10-01
+//	p7: only a sent status → undelivered
+func TestPricingChoice(t *testing.T) {
+	x := newFixture()
+	c := "905300000001"
+	at := time.Date(2026, 8, 3, 10, 0, 0, 0, time.UTC)
+	pr := func(id string, dt time.Duration, st cm.Status, ptype, pcat string, bill cm.OptBool) {
+		x.add(cm.Event{Type: cm.MessageStatus, Time: at.Add(dt), Message: id, Contact: c, Status: st, Country: "TR",
+			PricingModel: "PMP", PricingType: ptype, PricingCategory: pcat, Billable: bill})
+	}
+	for _, id := range []string{"p1", "p2", "p3", "p5", "p6", "p7"} {
+		x.send(at, id, c, "marketing")
+	}
+	x.send(at, "p4", c, "utility")
+	pr("p1", time.Second, cm.StatusSent, "regular", "marketing", cm.True)
+	pr("p1", 2*time.Second, cm.StatusDelivered, "free_entry_point", "referral_conversion", cm.False)
+	pr("p2", time.Second, cm.StatusSent, "free_customer_service", "utility", cm.False)
+	pr("p2", 2*time.Second, cm.StatusRead, "regular", "utility", cm.True)
+	pr("p3", time.Second, cm.StatusDelivered, "regular_v2", "MARKETING", cm.True)
+	pr("p4", time.Second, cm.StatusDelivered, "regular", "", cm.True)
+	pr("p5", time.Second, cm.StatusDelivered, "regular", "general_purpose_ai", cm.True)
+	pr("p6", time.Second, cm.StatusDelivered, "", "user_initiated", cm.True)
+	pr("p7", time.Second, cm.StatusSent, "regular", "marketing", cm.True)
+	s := summarize(t, x.store(t), query(t, "UTC", "2026-08-03", "2026-08-03"))
+	// 0.0053 + 0.0109 + 0.0053 + 0 (service at 0 before 2026-10-01)
+	eqAmounts(t, "used", s.Used, usd("0.0215"))
+	eqAmounts(t, "estimated", s.Estimated, usd("0.0053"))
+	m := s.Messages
+	if m.Delivered != 6 || m.Charged != 5 || m.FreeEntryPoint != 1 || m.Unpriced != 1 || m.Estimated != 1 || m.Undelivered != 1 {
+		t.Errorf("messages %+v", m)
+	}
+	for _, w := range []struct {
+		cat             credits.Category
+		charged, unpric int
+		cost            string
+	}{{credits.Utility, 2, 0, "0.0106"}, {credits.Marketing, 1, 0, "0.0109"}, {credits.Other, 1, 1, "0"}, {credits.Service, 1, 0, "0"}} {
+		if u := category(s, w.cat); u.Charged != w.charged || u.Unpriced != w.unpric || !u.Cost.Equal(usd(w.cost)) && !(w.cost == "0" && len(u.Cost) == 0) {
+			t.Errorf("%s: %+v, want %d charged (%d unpriced) costing %s", w.cat, u, w.charged, w.unpric, w.cost)
+		}
+	}
+}
+
+// Day buckets follow the account's calendar across a daylight-saving
+// change: in New York, 2026-11-01 has 25 hours (EDT to EST at 02:00).
+// Charges at 00:30 EDT (04:30 UTC) and 23:30 EST (04:30 UTC the next day)
+// are both on 11-01; 00:30 EST on 11-02 (05:30 UTC) is on 11-02.
+func TestDaysAcrossDST(t *testing.T) {
+	x := newFixture()
+	for i, at := range []time.Time{
+		time.Date(2026, 11, 1, 4, 30, 0, 0, time.UTC),
+		time.Date(2026, 11, 2, 4, 30, 0, 0, time.UTC),
+		time.Date(2026, 11, 2, 5, 30, 0, 0, time.UTC),
+	} {
+		id := []string{"a", "b", "c"}[i]
+		x.send(at.Add(-time.Second), id, "905300000001", "marketing")
+		x.status(at, id, "905300000001", cm.StatusDelivered, "regular", "marketing")
+	}
+	s := summarize(t, x.store(t), query(t, "America/New_York", "2026-10-31", "2026-11-02"))
+	if len(s.History) != 3 {
+		t.Fatalf("%d buckets, want 3", len(s.History))
+	}
+	// the marketing price for Turkey is 0.0200 from 2026-10-01
+	eqAmounts(t, "11-01", dayOf(s, "2026-11-01").Used, usd("0.0400"))
+	eqAmounts(t, "11-02", dayOf(s, "2026-11-02").Used, usd("0.0200"))
+	if d := s.History[1].Value; d.Charged != 2 || s.History[1].Start.Format(time.RFC3339) != "2026-11-01T00:00:00-04:00" {
+		t.Errorf("11-01 starts %s with %d charges", s.History[1].Start.Format(time.RFC3339), d.Charged)
+	}
 }
