@@ -400,6 +400,15 @@ func TestLedger(t *testing.T) {
 		f.DaysLeft == nil || !f.DaysLeft.Equal(decimal.RequireFromString("127.61")) || f.Depletes != "2026-12-16" || f.Status != "depleting" {
 		t.Errorf("forecast %+v (days left %v)", f, f.DaysLeft)
 	}
+	// A forecast made at 08-08 00:00, inside the period: the balance then is
+	// 1.4455 − 2 × 0.0109 = 1.4237; the 7 days up to it hold the charges of
+	// 08-01 … 08-07, 0.0763; 1.4237 × 7 ÷ 0.0763 = 130.61 days.
+	q.Now = time.Date(2026, 8, 8, 0, 0, 0, 0, time.UTC)
+	s = summarize(t, st, q)
+	if f := s.Forecast[1]; !f.Balance.Equal(decimal.RequireFromString("1.4237")) || !f.Burned.Equal(decimal.RequireFromString("0.0763")) ||
+		f.DaysLeft == nil || !f.DaysLeft.Equal(decimal.RequireFromString("130.61")) {
+		t.Errorf("forecast at 08-08 %+v (days left %v)", f, f.DaysLeft)
+	}
 }
 
 // Cost per delivered message, charge, conversation, campaign and
@@ -674,6 +683,7 @@ func TestEntryPointFiledByType(t *testing.T) {
 //	p5: category "general_purpose_ai" → other, which the card does not price for Turkey: unpriced
 //	p6: category "user_initiated" (pre-2023) billable → service, 0.0000 until 2026-10-01
 //	p7: only a sent status → undelivered
+//	p8: type regular with category referral_conversion (contradictory) → charged as other: unpriced
 func TestPricingChoice(t *testing.T) {
 	x := newFixture()
 	c := "905300000001"
@@ -682,7 +692,7 @@ func TestPricingChoice(t *testing.T) {
 		x.add(cm.Event{Type: cm.MessageStatus, Time: at.Add(dt), Message: id, Contact: c, Status: st, Country: "TR",
 			PricingModel: "PMP", PricingType: ptype, PricingCategory: pcat, Billable: bill})
 	}
-	for _, id := range []string{"p1", "p2", "p3", "p5", "p6", "p7"} {
+	for _, id := range []string{"p1", "p2", "p3", "p5", "p6", "p7", "p8"} {
 		x.send(at, id, c, "marketing")
 	}
 	x.send(at, "p4", c, "utility")
@@ -695,19 +705,20 @@ func TestPricingChoice(t *testing.T) {
 	pr("p5", time.Second, cm.StatusDelivered, "regular", "general_purpose_ai", cm.True)
 	pr("p6", time.Second, cm.StatusDelivered, "", "user_initiated", cm.True)
 	pr("p7", time.Second, cm.StatusSent, "regular", "marketing", cm.True)
+	pr("p8", time.Second, cm.StatusDelivered, "regular", "referral_conversion", cm.True)
 	s := summarize(t, x.store(t), query(t, "UTC", "2026-08-03", "2026-08-03"))
 	// 0.0053 + 0.0109 + 0.0053 + 0 (service at 0 before 2026-10-01)
 	eqAmounts(t, "used", s.Used, usd("0.0215"))
 	eqAmounts(t, "estimated", s.Estimated, usd("0.0053"))
 	m := s.Messages
-	if m.Delivered != 6 || m.Charged != 5 || m.FreeEntryPoint != 1 || m.Unpriced != 1 || m.Estimated != 1 || m.Undelivered != 1 {
+	if m.Delivered != 7 || m.Charged != 6 || m.FreeEntryPoint != 1 || m.Unpriced != 2 || m.Estimated != 1 || m.Undelivered != 1 {
 		t.Errorf("messages %+v", m)
 	}
 	for _, w := range []struct {
 		cat             credits.Category
 		charged, unpric int
 		cost            string
-	}{{credits.Utility, 2, 0, "0.0106"}, {credits.Marketing, 1, 0, "0.0109"}, {credits.Other, 1, 1, "0"}, {credits.Service, 1, 0, "0"}} {
+	}{{credits.Utility, 2, 0, "0.0106"}, {credits.Marketing, 1, 0, "0.0109"}, {credits.Other, 2, 2, "0"}, {credits.Service, 1, 0, "0"}} {
 		if u := category(s, w.cat); u.Charged != w.charged || u.Unpriced != w.unpric || !u.Cost.Equal(usd(w.cost)) && !(w.cost == "0" && len(u.Cost) == 0) {
 			t.Errorf("%s: %+v, want %d charged (%d unpriced) costing %s", w.cat, u, w.charged, w.unpric, w.cost)
 		}
