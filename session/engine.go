@@ -398,7 +398,9 @@ func (a *Accumulator) ensureSchedule(f *frame.Frame) {
 	if c.hours == nil || f.Len() == 0 {
 		return
 	}
-	lo, hi := c.from, max(c.to, c.now)
+	// a year before the range and a month after cover most contacts, so
+	// that adding contact after contact rarely recompiles the schedule
+	lo, hi := c.from-366*day, max(c.to, c.now)+31*day
 	for _, t := range f.Time {
 		lo, hi = min(lo, t), max(hi, t)
 	}

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"strconv"
+	"sync"
 	"time"
 
 	cm "github.com/convometrics/convometrics"
@@ -174,18 +175,39 @@ func (a *Accumulator) rated(num, den []int) Rated {
 	return Rated{Total: cm.RateOf(n, d), Series: s}
 }
 
+// concat is a pool of buffers for the durations of a whole range.
+var concat = sync.Pool{New: func() any { return new([]int64) }}
+
 func (a *Accumulator) timed(ds []durs) Timed {
 	s := cm.NewSeries[cm.DurationStats](a.c.buckets)
 	n := 0
 	for i := range ds {
 		n += len(ds[i].v)
 	}
-	all := durs{v: make([]int64, 0, n)}
+	buf := concat.Get().(*[]int64)
+	all := durs{v: (*buf)[:0]}
 	for i := range ds {
 		all.merge(&ds[i])
+	}
+	// the whole range and the buckets are summarised side by side
+	var total cm.DurationStats
+	var wg sync.WaitGroup
+	if n > 1<<14 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			total = all.stats()
+		}()
+	} else {
+		total = all.stats()
+	}
+	for i := range ds {
 		s[i].Value = ds[i].stats()
 	}
-	return Timed{Total: all.stats(), Series: s}
+	wg.Wait()
+	*buf = all.v[:0]
+	concat.Put(buf)
+	return Timed{Total: total, Series: s}
 }
 
 func snapshotOf(at time.Time, s snapCounts) Snapshot {
