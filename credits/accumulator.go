@@ -295,10 +295,11 @@ var ErrMismatch = errors.New("accumulators of different queries")
 
 // Merge adds everything b holds to a. Merging is associative and
 // commutative. a and b must come from equal queries (the same tenant,
-// range, calendar and card); b must not be used afterwards.
+// range, calendar, card and options; cards and calendars are compared by
+// content) or Merge returns an error wrapping [ErrMismatch]; b must not be
+// used afterwards.
 func (a *Accumulator) Merge(b *Accumulator) error {
-	if a.q.Tenant != b.q.Tenant || !a.q.Range.From.Equal(b.q.Range.From) || !a.q.Range.To.Equal(b.q.Range.To) ||
-		a.q.Card != b.q.Card || a.q.Calendar != b.q.Calendar || a.q.IncludeTest != b.q.IncludeTest {
+	if !sameQuery(&a.q, &b.q) {
 		return fmt.Errorf("credits: merge: %w", ErrMismatch)
 	}
 	bd := b.x.d
@@ -310,6 +311,17 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 		a.x.pays = append(a.x.pays, payment{contact: a.x.own.Intern(bd.contact.Str(p.contact)), at: p.at})
 	}
 	return nil
+}
+
+// sameQuery reports whether two queries ask the same, comparing the
+// calendars by zone name and week start and the cards by content (so that
+// partitions folded in other processes merge).
+func sameQuery(a, b *Query) bool {
+	return a.Tenant == b.Tenant && a.Range.From.Equal(b.Range.From) && a.Range.To.Equal(b.Range.To) &&
+		a.Calendar.Location().String() == b.Calendar.Location().String() && a.Calendar.WeekStart() == b.Calendar.WeekStart() &&
+		a.granularity() == b.granularity() && a.IncludeTest == b.IncludeTest && a.HomeCountry == b.HomeCountry &&
+		a.now().Equal(b.now()) && a.burnDays() == b.burnDays() && a.conversionWindow() == b.conversionWindow() &&
+		(a.Card == b.Card || a.Card.fingerprint() == b.Card.fingerprint())
 }
 
 // outcome resolves a copy of the state, so that results can be extracted

@@ -2,6 +2,7 @@ package credits_test
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -212,12 +213,25 @@ func TestPartitionsMerge(t *testing.T) {
 		}
 		same(t, "merged partitions of "+ten.ID, want, accResults(t, parts[3]))
 	}
-	other := demoQuery(t, "acme")
+	// Queries are compared by content: a card loaded again (as in another
+	// process) merges; another tenant or card does not.
+	q := demoQuery(t, "acme")
+	a, _ := credits.NewAccumulator(q)
+	reloaded := q
+	reloaded.Card = credits.DemoCard()
+	if b, _ := credits.NewAccumulator(reloaded); a.Merge(b) != nil {
+		t.Error("the same card loaded twice does not merge")
+	}
+	other := q
 	other.Tenant = "globex"
-	a, _ := credits.NewAccumulator(demoQuery(t, "acme"))
-	b, _ := credits.NewAccumulator(other)
-	if err := a.Merge(b); err == nil {
-		t.Error("accumulators of two tenants merged")
+	changed := q
+	changed.Card = credits.DemoCard()
+	changed.Card.Rates[0].Price = changed.Card.Rates[0].Price.Add(changed.Card.Rates[0].Price)
+	for name, o := range map[string]credits.Query{"tenant": other, "card": changed} {
+		b, _ := credits.NewAccumulator(o)
+		if err := a.Merge(b); !errors.Is(err, credits.ErrMismatch) {
+			t.Errorf("accumulators of another %s merged: %v", name, err)
+		}
 	}
 }
 
