@@ -14,7 +14,26 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// The CSV form of a rate card is a sequence of sections, each a line
+// csvColumns lists the columns of each section of the CSV form.
+var csvColumns = map[string][]string{
+	"card":    {"name", "example", "note"},
+	"markets": {"effective", "key", "market"},
+	"rules":   {"effective", "model", "free_in_service_window", "charge_entry_point"},
+	"rates":   {"effective", "market", "category", "currency", "price", "up_to"},
+}
+
+// csvRequired lists the columns each section must have.
+var csvRequired = map[string][]string{
+	"card":    {"name"},
+	"markets": {"effective", "key", "market"},
+	"rules":   {"effective", "model"},
+	"rates":   {"effective", "market", "category", "currency", "price"},
+}
+
+// ParseCardCSV reads a rate card in its CSV form and validates it. Errors
+// name the line and the column.
+//
+// The CSV form is a sequence of sections, each a line
 // "# <section>" followed by a header line and rows (blank lines are
 // ignored):
 //
@@ -47,24 +66,6 @@ import (
 // Columns may come in any order; unknown columns are errors. The rules
 // section is optional ([DefaultRules] apply without it), and so is the card
 // section (the name then defaults to "csv").
-var csvColumns = map[string][]string{
-	"card":    {"name", "example", "note"},
-	"markets": {"effective", "key", "market"},
-	"rules":   {"effective", "model", "free_in_service_window", "charge_entry_point"},
-	"rates":   {"effective", "market", "category", "currency", "price", "up_to"},
-}
-
-// csvRequired lists the columns each section must have.
-var csvRequired = map[string][]string{
-	"card":    {"name"},
-	"markets": {"effective", "key", "market"},
-	"rules":   {"effective", "model"},
-	"rates":   {"effective", "market", "category", "currency", "price"},
-}
-
-// ParseCardCSV reads a rate card in its CSV form (see the package
-// documentation, "Rate cards") and validates it. Errors name the line and
-// the column.
 func ParseCardCSV(r io.Reader) (*RateCard, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1

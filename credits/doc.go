@@ -45,9 +45,10 @@
 //     different currencies (India in INR, the rest in USD), which then
 //     yields usage in two currencies.
 //
-// The CSV form is described at [ParseCardCSV]'s file format comment: the
-// sections "# card", "# markets", "# rules" and "# rates". Errors name the
-// field (JSON) or the line and column (CSV).
+// [ParseCardJSON] reads the JSON form (the field tags of [RateCard]);
+// [ParseCardCSV] describes the CSV form: the sections "# card",
+// "# markets", "# rules" and "# rates". Errors name the field (JSON) or the
+// line and column (CSV).
 //
 // # Which messages are delivered
 //
