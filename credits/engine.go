@@ -23,8 +23,16 @@ type needs struct {
 	costs         bool      // per-message costs
 }
 
+// summaryNeeds is what a Summary shows.
+func summaryNeeds() needs {
+	return needs{ledger: true, campaigns: true, countries: true, conversations: true}
+}
+
+// allNeeds is what an Accumulator can be asked for.
 func allNeeds() needs {
-	return needs{ledger: true, campaigns: true, countries: true, conversations: true, recon: true, costs: true}
+	n := summaryNeeds()
+	n.recon, n.costs = true, true
+	return n
 }
 
 // engine is one computation: the validated query, its compiled card, its

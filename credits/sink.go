@@ -176,6 +176,10 @@ type sink struct {
 	dimMap     map[uint32]*series
 	campaigns  map[uint32]*line
 	countries  map[uint32]*line
+	lastCamp   lastLine // one-entry caches in front of the maps: consecutive
+	lastCtry   lastLine // messages mostly share their campaign and country
+	lastRecon  reconKey
+	lastRVal   *reconVal
 	convBits   []uint64
 	convUse    rateCounts
 	convUnpric int
@@ -224,6 +228,19 @@ func newSink(e *engine) *sink {
 
 func (s *sink) newSeries() *series {
 	return &series{delivered: make([]int32, s.nb), charged: make([]int32, s.nb), unpriced: make([]int32, s.nb), use: newRateCounts(s.R, s.nb)}
+}
+
+type lastLine struct {
+	key uint32
+	l   *line
+}
+
+// cachedLine is lineOf behind a one-entry cache.
+func (s *sink) cachedLine(m map[uint32]*line, c *lastLine, k uint32) *line {
+	if c.l == nil || c.key != k {
+		c.key, c.l = k, s.lineOf(m, k)
+	}
+	return c.l
 }
 
 func (s *sink) lineOf(m map[uint32]*line, k uint32) *line {
@@ -322,10 +339,10 @@ func (s *sink) add(c *rec) {
 		}
 	}
 	if s.campaigns != nil {
-		s.count(s.lineOf(s.campaigns, c.campaign), c, charged, priced, est)
+		s.count(s.cachedLine(s.campaigns, &s.lastCamp, c.campaign), c, charged, priced, est)
 	}
 	if s.countries != nil {
-		s.count(s.lineOf(s.countries, c.country), c, charged, priced, est)
+		s.count(s.cachedLine(s.countries, &s.lastCtry, c.country), c, charged, priced, est)
 	}
 	if s.e.nd.conversations && c.conv != 0 {
 		w := int(c.conv >> 6)
@@ -344,10 +361,13 @@ func (s *sink) add(c *rec) {
 		if charged {
 			k.rate = c.rate
 		}
-		v := s.recon[k]
-		if v == nil {
-			v = &reconVal{}
-			s.recon[k] = v
+		v := s.lastRVal
+		if v == nil || k != s.lastRecon {
+			if v = s.recon[k]; v == nil {
+				v = &reconVal{}
+				s.recon[k] = v
+			}
+			s.lastRecon, s.lastRVal = k, v
 		}
 		v.volume++
 		if est {

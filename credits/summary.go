@@ -189,7 +189,7 @@ type Forecast struct {
 
 // Summarize computes the tenant's credits summary for q's period.
 func Summarize(ctx context.Context, r cm.Reader, q Query) (*Summary, error) {
-	o, err := compute(ctx, r, &q, allNeeds())
+	o, err := compute(ctx, r, &q, summaryNeeds())
 	if err != nil {
 		return nil, err
 	}
