@@ -132,6 +132,13 @@ type colcache struct {
 	big     map[uint32]decimal.Decimal // by amount index, for coefficients beyond int64
 }
 
+// covers reports whether every record bit of want is cached.
+func (c *colcache) covers(want uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return want&^c.have == 0
+}
+
 // cacheView is a snapshot of the cached columns.
 type cacheView struct {
 	cols    [fAttrs]ncol

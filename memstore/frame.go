@@ -294,7 +294,12 @@ func buildFrame(ctx context.Context, p *part, sn *snapshot, ix *index, spec fram
 			want |= 1 << x.bit
 		}
 	}
-	if want != 0 {
+	if want != 0 && rows*8 < sn.n && !p.cols.covers(want) {
+		// A sparse selection (payments, links: a few percent of the
+		// events) of fields not cached yet: decoding only the selected
+		// records is cheaper than decoding whole columns.
+		sparseDecode(sn, sel, want, fields, fb, spec, gatherRows)
+	} else if want != 0 {
 		cv := p.columns(sn, want, workers)
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -367,6 +372,46 @@ func buildFrame(ctx context.Context, p *part, sn *snapshot, ix *index, spec fram
 	}
 	fb.FinishGroups()
 	return f, ctx.Err()
+}
+
+// sparseDecode decodes the wanted fields of the selected events straight
+// from their records into the frame.
+func sparseDecode(sn *snapshot, sel []uint32, want uint64, fields []int, fb *frame.Raw, spec frame.Spec, gatherRows func(func(lo, hi int))) {
+	rows := len(sel)
+	sc := &scratch{}
+	cols := fb.Cols()
+	for _, b := range fields {
+		sc.cols[b] = cols[recordField[b]] // decode in place
+	}
+	if spec.Amount {
+		sc.coef, sc.exp = make([]int64, rows), make([]int8, rows)
+	}
+	if spec.Billable {
+		sc.billable = make([]uint8, rows)
+	}
+	if spec.Translated {
+		sc.translated = make([]bool, rows)
+	}
+	gatherRows(func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			e := sel[k]
+			decodeInto(sn.segs[e>>segBits].record(int(e&segMask)), want, uint32(k), sc, &sn.v.syms)
+		}
+	})
+	for k := 0; k < rows; k++ {
+		if spec.Amount && sc.coef[k] != 0 {
+			fb.SetAmount(k, sc.coef[k], sc.exp[k])
+		}
+		if spec.Billable {
+			fb.SetBillable(k, sc.billable[k])
+		}
+		if spec.Translated && sc.translated[k] {
+			fb.SetTranslated(k)
+		}
+	}
+	for k, d := range sc.big {
+		fb.SetBigAmount(int(k), d)
+	}
 }
 
 // scratch holds decoded record fields indexed by event.
