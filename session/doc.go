@@ -172,7 +172,7 @@
 // to a team, to an inbox (the session's), and to the All row; the team
 // members row of a team sums its agents' rows (agents listed in
 // Options.Members, else every agent seen with the team on an assignment or
-// an agent message). Durations are credited to the bucket of the event
+// an agent message in the range). Durations are credited to the bucket of the event
 // that ends them (the reply or the resolution), as Chatwoot does; counts
 // to the bucket of their event.
 //
@@ -281,8 +281,9 @@
 // session and test-traffic options) and live as long as the frame. A
 // question without filters then skips every contact quiet since more than
 // 24 hours before its range — its only contribution is to the idle
-// counts — so a 30-day question over years of history reads the recent
-// contacts only. The contacts are folded on every core and the partial
+// counts — and reads the others from their last session start (while no
+// session of theirs was active) more than 24 hours before the range, so a
+// 30-day question over years of history reads little more than 30 days. The contacts are folded on every core and the partial
 // accumulators merged; durations are summarised by selection (linear
 // time), exactly.
 package session

@@ -314,8 +314,11 @@ type worker struct {
 	winEnd      int64
 	win         []win
 
-	idx   *contactIndex // set while building the index
-	group int
+	idx           *contactIndex // set while building the index
+	group         int
+	restarts      []int32 // while building the index: rows where a session starts with none live
+	revived       bool    // while building the index: a host session came back
+	firstInPreset int64   // the first inbound message of a contact read from a restart row
 
 	agentP, teamP, inboxP map[uint32]*perfAcc
 	pairs                 map[[2]uint32]struct{}
@@ -326,6 +329,7 @@ func newWorker(c *compiled, x *fctx, a *Accumulator, sc *schedule) *worker {
 	w := &worker{x: x, c: c, a: a, sched: sc, ov: a.parts&partOverview != 0, ag: a.parts&partAgents != 0,
 		lst: a.parts&partList != 0, wins: a.parts&partWindows != 0}
 	n := c.buckets.Len()
+	w.firstInPreset = noTime
 	w.actBits.init(n)
 	w.snapBits.init(n)
 	if w.ag {
@@ -446,9 +450,15 @@ func (a *Accumulator) foldFrameCtx(ctx context.Context, f *frame.Frame) error {
 				}
 			}
 			glo, ghi := f.Group(g)
-			if a.c.quiet(idx, f, g, ghi) {
-				w.quietContact(idx.firstIn[g])
-				continue
+			if idx != nil {
+				if a.c.quiet(idx, f, g, ghi) {
+					w.quietContact(idx.firstIn[g])
+					continue
+				}
+				if k := idx.restart(f, g, a.c.from-day); k > glo {
+					w.contactRowsFrom(k, ghi, idx.firstIn[g])
+					continue
+				}
 			}
 			w.contactRows(glo, ghi)
 		}

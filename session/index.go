@@ -16,9 +16,33 @@ import (
 // only on the frame and on the options that shape sessions (derived or
 // host sessions, test traffic), so it is computed once per frame and kept
 // while the frame lives, like the row codes.
+//
+// It also keeps, per contact, its restart rows: rows that start a session
+// while none of the contact's sessions is active (and, for host sessions,
+// no conversation ever comes back). Everything before a restart row more
+// than 24 hours before a range is over before the range — its sessions
+// ended and its windows closed — so a question reads the contact from that
+// row on, knowing only its first inbound message.
 type contactIndex struct {
 	quiet   []int64 // the end of the contact's last active session; MaxInt64 while one is open
 	firstIn []int64 // the contact's first inbound message, noTime if none
+	// restarts[start[g]:start[g+1]] are group g's restart rows, ascending
+	start    []int32
+	restarts []int32
+}
+
+// restart returns the last restart row of group g at or before instant t,
+// or -1.
+func (idx *contactIndex) restart(f *frame.Frame, g int, t int64) int {
+	rs := idx.restarts[idx.start[g]:idx.start[g+1]]
+	k := -1
+	for i := len(rs) - 1; i >= 0; i-- {
+		if f.Time[rs[i]] <= t {
+			k = int(rs[i])
+			break
+		}
+	}
+	return k
 }
 
 type indexKey struct {
@@ -43,16 +67,30 @@ func contactIndexOf(c *compiled, f *frame.Frame, sc *schedule) *contactIndex {
 	ic.opts.sla = false
 	x := newFctx(&ic, f)
 	n := f.NumGroups()
-	idx := &contactIndex{quiet: make([]int64, n), firstIn: make([]int64, n)}
-	f.Parallel(runtime.GOMAXPROCS(0), func(run, lo, hi int) {
+	idx := &contactIndex{quiet: make([]int64, n), firstIn: make([]int64, n), start: make([]int32, n+1)}
+	runs := f.Split(runtime.GOMAXPROCS(0))
+	perRun := make([][]int32, len(runs))
+	counts := make([]int32, n)
+	f.Parallel(len(runs), func(run, lo, hi int) {
 		w := newWorker(&ic, x, newAcc(&ic, 0), sc)
 		w.idx = idx
 		for g := lo; g < hi; g++ {
 			glo, ghi := f.Group(g)
 			w.group = g
 			w.pass(glo, ghi, false)
+			if !w.revived {
+				perRun[run] = append(perRun[run], w.restarts...)
+				counts[g] = int32(len(w.restarts))
+			}
 		}
 	})
+	for g := 0; g < n; g++ {
+		idx.start[g+1] = idx.start[g] + counts[g]
+	}
+	idx.restarts = make([]int32, 0, idx.start[n])
+	for _, rs := range perRun {
+		idx.restarts = append(idx.restarts, rs...)
+	}
 	if v, loaded := indexCache.LoadOrStore(key, idx); loaded {
 		return v.(*contactIndex)
 	}

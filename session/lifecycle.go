@@ -18,6 +18,15 @@ func (w *worker) contactRows(lo, hi int) {
 	w.pass(lo, hi, false)
 }
 
+// contactRowsFrom folds rows [from, hi) of a contact whose earlier rows
+// cannot matter (see contactIndex), knowing its first inbound message.
+func (w *worker) contactRowsFrom(from, hi int, firstIn int64) {
+	w.contact = w.x.f.Contact[from]
+	w.firstInPreset = firstIn
+	w.pass(from, hi, false)
+	w.firstInPreset = noTime
+}
+
 // pass runs the lifecycle over the rows. With pre set it only finds the
 // sessions and which of them match the filter (into w.matches, by order of
 // creation); otherwise it counts.
@@ -100,10 +109,21 @@ func (w *worker) windowFilter(r int, inbox uint32) bool {
 	return x.fInbox == nil || x.fInbox.has(inbox)
 }
 
+// allEnded reports whether every session of the contact has ended by t.
+func (w *worker) allEnded(t int64) bool {
+	for _, i := range w.live {
+		if s := &w.sess[i]; s.state != stEnded && (s.state != stResolved || t < s.resolvedAt+day) {
+			return false
+		}
+	}
+	return true
+}
+
 func (w *worker) resetContact() {
+	w.restarts, w.revived = w.restarts[:0], false
 	w.sess = w.sess[:0]
 	w.live = w.live[:0]
-	w.firstIn = noTime
+	w.firstIn = w.firstInPreset
 	w.lastCBucket = -1
 	w.actNow, w.actEnd, w.actRange = false, false, false
 	w.winStart, w.winEnd = noTime, noTime
@@ -196,6 +216,9 @@ func (w *worker) dropLive(s *sess) {
 func (w *worker) newSession(conv, inbox uint32, t int64, r int) *sess {
 	x, c := w.x, w.c
 	ord := len(w.sess)
+	if w.idx != nil && w.allEnded(t) {
+		w.restarts = append(w.restarts, int32(r))
+	}
 	if cap(w.sess) > ord {
 		w.sess = w.sess[:ord+1]
 	} else {
@@ -253,6 +276,7 @@ func (w *worker) reopen(s *sess, t int64) {
 		w.emit(s, stResolved, s.since, t)
 	} else if s.state == stEnded {
 		w.live = append(w.live, s.ord) // a host conversation comes back
+		w.revived = true
 	}
 	s.state, s.since = s.openState(), t
 	if s.lastResBucket >= 0 && !w.pre && w.ov && s.match {
@@ -551,7 +575,7 @@ func (w *worker) assigned(s *sess, r int, t int64) {
 	if s != nil {
 		w.touch(s, r)
 	}
-	if !w.pre && w.ag && agent != 0 && team != 0 {
+	if !w.pre && w.ag && agent != 0 && team != 0 && w.bucket(t) >= 0 && w.view(s, r) {
 		w.pairs[[2]uint32{agent, team}] = struct{}{}
 	}
 	if s == nil {

@@ -262,14 +262,70 @@ func TestContactIndexIsExact(t *testing.T) {
 				t.Fatal(err)
 			}
 			idx := contactIndexOf(c, f, nil)
-			quiet := 0
+			quiet, restarted := 0, 0
 			for g := 0; g < f.NumGroups(); g++ {
-				if _, hi := f.Group(g); c.quiet(idx, f, g, hi) {
+				lo, hi := f.Group(g)
+				if c.quiet(idx, f, g, hi) {
 					quiet++
+				} else if idx.restart(f, g, c.from-day) > lo {
+					restarted++
 				}
 			}
-			if quiet == 0 || quiet == f.NumGroups() {
-				t.Errorf("%s: %d of %d contacts quiet", tenant, quiet, f.NumGroups())
+			if quiet == 0 || quiet == f.NumGroups() || restarted == 0 {
+				t.Errorf("%s: %d of %d contacts quiet, %d read from a restart row", tenant, quiet, f.NumGroups(), restarted)
+			}
+		}
+	}
+}
+
+// Restart rows: a contact read from its last quiet session start before
+// the range gives the same answer; a host conversation that comes back
+// after it ended is never cut.
+func TestContactIndexRestarts(t *testing.T) {
+	oct := func(d, h int) time.Time { return time.Date(2026, 10, d, h, 0, 0, 0, time.UTC) }
+	f := &fx{tenant: "t"}
+	// host: v1 in October, back on 3 Nov after it ended; v2 in between
+	f.in("h1", oct(1, 9), conv("v1")).resolved("h1", oct(1, 10), conv("v1"))
+	f.in("h1", oct(10, 9), conv("v2")).resolved("h1", oct(10, 10), conv("v2"))
+	f.in("h1", ts(3, 9, 0), conv("v1")).reply("h1", "ann", ts(3, 9, 5), conv("v1"))
+	// derived: sessions in October (one assigned to bob), then in November
+	f.in("d1", oct(5, 9)).assign("d1", oct(5, 9), "bob", "care").reply("d1", "bob", oct(5, 10)).resolved("d1", oct(5, 11), byAgent("bob"))
+	f.in("d1", oct(20, 9)).bot("d1", oct(20, 9)).resolved("d1", oct(20, 10))
+	f.in("d1", ts(4, 9, 0)).assign("d1", ts(4, 9, 1), "bob", "care").reply("d1", "bob", ts(4, 9, 3))
+	// quiet: nothing after October
+	f.in("q1", oct(2, 9)).resolved("q1", oct(2, 10))
+	defer func(n int) { minIndexRows = n }(minIndexRows)
+	s := store(t, f.evs)
+	q := week("t")
+	minIndexRows = 1 << 40
+	want := foldAll(t, s, q)
+	minIndexRows = 0
+	got := foldAll(t, s, q)
+	sameResults(t, "restarts", want, got)
+	// v1 came back: not a new session; d1's 4 Nov session is
+	eqInts(t, "new sessions", got.ov.NewSessions, 1)
+	eqInts(t, "bob times assigned", perfOf(t, got.ag.Agents, "bob").TimesAssigned, 1)
+	if got.ov.End.IdleContacts != 1 { // q1
+		t.Errorf("idle at the end: %d", got.ov.End.IdleContacts)
+	}
+	c, _ := q.compile()
+	fr, _ := frame.Get(context.Background(), s, c.spec())
+	idx := contactIndexOf(c, fr, nil)
+	for g := 0; g < fr.NumGroups(); g++ {
+		lo, hi := fr.Group(g)
+		k := idx.restart(fr, g, c.from-day)
+		switch fr.ContactOf(lo) {
+		case "h1":
+			if k != -1 {
+				t.Errorf("h1 (a conversation comes back) has restart row %d", k)
+			}
+		case "d1":
+			if k <= lo || k >= hi || fr.Time[k] != oct(20, 9).UnixNano() {
+				t.Errorf("d1: restart row %d (%d..%d)", k, lo, hi)
+			}
+		case "q1":
+			if !c.quiet(idx, fr, g, hi) {
+				t.Error("q1 not quiet")
 			}
 		}
 	}

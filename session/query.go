@@ -181,7 +181,7 @@ type Options struct {
 	SLA *SLA `json:"sla,omitempty"`
 	// Members lists each team's agents for the "team members" rows; teams
 	// not listed get the agents seen with them on assignments and
-	// messages.
+	// messages in the range.
 	Members map[string][]string `json:"members,omitempty"`
 }
 
