@@ -751,3 +751,21 @@ func TestDaysAcrossDST(t *testing.T) {
 		t.Errorf("11-01 starts %s with %d charges", s.History[1].Start.Format(time.RFC3339), d.Charged)
 	}
 }
+
+// A tenant with no events has an empty summary with every bucket present.
+func TestEmptyTenant(t *testing.T) {
+	q := query(t, "Europe/Istanbul", "2026-08-01", "2026-08-07")
+	s := summarize(t, newFixture().store(t), q)
+	if len(s.Used) != 0 || len(s.Balance) != 0 || s.Messages != (credits.Messages{}) || len(s.History) != 7 || len(s.Forecast) != 0 || s.PerMessage.Units != 0 {
+		t.Errorf("empty tenant: %+v", s)
+	}
+	if n := len(s.Tables()); n != 7 {
+		t.Errorf("%d tables, want 7", n)
+	}
+	for _, by := range []credits.Dimension{credits.ByCategory, credits.ByCampaign, credits.ByCountry, credits.ByMarket, credits.ByInbox, credits.ByTemplate} {
+		q.By = by
+		if u, err := credits.UsageBy(context.Background(), newFixture().store(t), q); err != nil || len(u.Lines) != 0 || len(u.Tables()) != 2 {
+			t.Errorf("usage by %s of an empty tenant: %+v, %v", by, u, err)
+		}
+	}
+}

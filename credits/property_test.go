@@ -341,3 +341,56 @@ func abs(n int) int {
 	}
 	return n
 }
+
+// Every breakdown adds up to the summary: the lines of each dimension sum
+// to the credits used and the messages delivered and charged, and the
+// buckets of each line to the line.
+func TestBreakdownsAddUp(t *testing.T) {
+	st := storeOf(t, demoEvents())
+	ctx := context.Background()
+	for _, ten := range demo.Tenants() {
+		q := demoQuery(t, ten.ID)
+		s := summarize(t, st, q)
+		for _, by := range []credits.Dimension{credits.ByCategory, credits.ByCampaign, credits.ByCountry, credits.ByMarket, credits.ByInbox, credits.ByTemplate} {
+			q.By = by
+			u, err := credits.UsageBy(ctx, st, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var used cm.Amounts
+			delivered, charged := 0, 0
+			for _, l := range u.Lines {
+				used = used.Merge(l.Cost)
+				delivered += l.Delivered
+				charged += l.Charged
+				var sum cm.Amounts
+				n := 0
+				for _, p := range l.Series {
+					sum = sum.Merge(p.Value.Cost)
+					n += p.Value.Delivered
+				}
+				if !sum.Equal(l.Cost) || n != l.Delivered {
+					t.Errorf("%s by %s %q: buckets sum to %s (%d), the line says %s (%d)", ten.ID, by, l.Key, sum, n, l.Cost, l.Delivered)
+				}
+			}
+			if !used.Equal(s.Used) || delivered != s.Messages.Delivered || charged != s.Messages.Charged {
+				t.Errorf("%s by %s: %s, %d delivered, %d charged; summary %s, %d, %d", ten.ID, by, used, delivered, charged, s.Used, s.Messages.Delivered, s.Messages.Charged)
+			}
+		}
+		var hist cm.Amounts
+		for _, p := range s.History {
+			hist = hist.Merge(p.Value.Used)
+		}
+		if !hist.Equal(s.Used) || !sub(s.Balance, s.Opening).Equal(sub(s.TopUps, s.Used)) {
+			t.Errorf("%s: history %s, used %s; balance − opening ≠ top-ups − used", ten.ID, hist, s.Used)
+		}
+	}
+}
+
+func sub(a, b cm.Amounts) cm.Amounts {
+	out := cm.Amounts{}.Merge(a)
+	for c, v := range b {
+		out = out.Add(c, v.Neg())
+	}
+	return out
+}
