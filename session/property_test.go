@@ -94,8 +94,13 @@ func TestProperties(t *testing.T) {
 		}
 	}
 	withShadow := store(t, demoEvents, shadow)
+	// acme has host conversation ids, umbrella none, globex an AI
+	// assistant; the heavier queries run on the first two
 	for _, tenant := range []string{"acme", "umbrella", "globex"} {
 		for qi, q := range demoQueries(tenant) {
+			if tenant == "globex" && qi > 0 {
+				continue
+			}
 			want := foldAll(t, base, q)
 			name := tenant + "/" + string(rune('a'+qi))
 			if want.ov.NewSessions.Total == 0 || len(want.ag.Agents) == 0 {
