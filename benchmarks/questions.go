@@ -19,6 +19,7 @@ func questions() []question {
 	}
 	qs = append(qs, sessionQuestions()...)
 	qs = append(qs, funnelQuestions()...)
+	qs = append(qs, goalsQuestions()...)
 	qs = append(qs, attributionQuestions()...)
 	qs = append(qs, creditsQuestions()...)
 	return qs
