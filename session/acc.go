@@ -48,7 +48,8 @@ const (
 // suggestion belong to one contact), so accumulators of disjoint sets of
 // contacts — the partitions of cm.Partition — merge by addition, and the
 // merged result equals the single-pass one exactly. Merging two
-// accumulators that share a contact counts that contact twice.
+// accumulators that share a contact counts that contact twice. An
+// Accumulator is not safe for concurrent use.
 type Accumulator struct {
 	c     *compiled
 	parts parts

@@ -236,13 +236,13 @@ type AssistStats struct {
 
 // AssistResult is the agent-assist usage and accuracy over a range.
 type AssistResult struct {
-	Tenant   string         `json:"tenant"`
-	Range    cm.Range       `json:"range"`
-	TimeZone string         `json:"time_zone"`
-	Agents   []AssistStats  `json:"agents"`
-	Teams    []AssistStats  `json:"teams"`
-	All      AssistStats    `json:"all"`
-	Granular cm.Granularity `json:"granularity"`
+	Tenant      string         `json:"tenant"`
+	Range       cm.Range       `json:"range"`
+	TimeZone    string         `json:"time_zone"`
+	Agents      []AssistStats  `json:"agents"`
+	Teams       []AssistStats  `json:"teams"`
+	All         AssistStats    `json:"all"`
+	Granularity cm.Granularity `json:"granularity"`
 }
 
 // Assist returns the agent-assist (AI reply suggestion) usage and accuracy
@@ -279,7 +279,7 @@ func (a *Accumulator) Assist() *AssistResult {
 		return nil
 	}
 	c := a.c
-	res := &AssistResult{Tenant: c.q.Tenant, Range: c.q.Range, TimeZone: c.cal.Location().String(), Granular: c.q.Granularity}
+	res := &AssistResult{Tenant: c.q.Tenant, Range: c.q.Range, TimeZone: c.cal.Location().String(), Granularity: c.q.Granularity}
 	for _, n := range sortedKeys(a.assist) {
 		res.Agents = append(res.Agents, a.assistStats(n, a.assist[n]))
 	}
@@ -306,7 +306,7 @@ func (r *AssistResult) Tables() []cm.Table {
 	for _, s := range r.Teams {
 		tm.Rows = append(tm.Rows, row(s))
 	}
-	ser := cm.Table{Name: "Agent assist by " + string(r.Granular), Columns: []string{"start", "usage", "scored", "accuracy"}}
+	ser := cm.Table{Name: "Agent assist by " + string(r.Granularity), Columns: []string{"start", "usage", "scored", "accuracy"}}
 	for i, p := range r.All.Usage.Series {
 		acc := r.All.AccuracySeries[i].Value
 		ser.Rows = append(ser.Rows, []string{p.Start.Format(time.RFC3339), itoa(p.Value), numCell(acc.Denominator), rateCell(acc)})

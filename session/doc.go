@@ -148,9 +148,10 @@
 //     of the sessions that started in the range (those before its end) by
 //     the number of those sessions, rounded half away from zero to 6
 //     decimals.
-//   - Now, End, Snapshots: the state after every event at or before an
-//     instant — the query's Now (the end of the range when unset), the end
-//     of the range, and the end of each bucket (clipped to the range).
+//   - Now, End, Snapshots: the state at an instant — at the query's Now,
+//     after every event at or before it; at the end of the range and at the
+//     end of each bucket (clipped to the range), after every event before
+//     it. An unset Now is the end of the range.
 //     Active, Unassigned, Assigned and Resolved count active sessions by
 //     state; ActiveContacts the contacts with an active session;
 //     IdleContacts the contacts who had written at least once by then and

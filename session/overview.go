@@ -32,7 +32,7 @@ type Timed struct {
 }
 
 // Snapshot is the state of a tenant's sessions, contacts and windows at one
-// instant: after every event at or before it.
+// instant (see the package documentation for which events it includes).
 type Snapshot struct {
 	At time.Time `json:"at"`
 	// Active sessions, by state: Active = Unassigned + Assigned + Resolved
