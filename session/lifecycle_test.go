@@ -353,3 +353,26 @@ func TestReactions(t *testing.T) {
 	eqInts(t, "assistant other", ov.NewSessions, 0)
 	eqInts(t, "assistant other received", ov.Messages.Received, 0)
 }
+
+// Boundaries: an event at exactly the end of the range is outside it; a
+// bucket's snapshot includes every event before the bucket's end.
+func TestBoundaries(t *testing.T) {
+	f := &fx{tenant: "t"}
+	f.in("c1", time.Date(2026, 11, 1, 23, 0, 0, 0, time.UTC)).resolved("c1", ts(2, 0, 0)) // active until 3 Nov 00:00
+	f.in("c2", ts(9, 0, 0))                                                               // at the end of the range
+	f.in("c3", ts(2, 0, 0))                                                               // at its start
+	ov, _, _ := results(t, f.evs, week("t"))
+	eqInts(t, "received", ov.Messages.Received, 1, 1)
+	eqInts(t, "new sessions", ov.NewSessions, 1, 1)
+	// end of 2 Nov: c1 resolved (until 3 Nov 00:00 exactly), c3 open
+	if s := ov.Snapshots[0].Value; s.Resolved != 1 || s.Unassigned != 1 {
+		t.Errorf("end of 2 Nov: %+v", s)
+	}
+	if s := ov.Snapshots[1].Value; s.Resolved != 0 || s.Unassigned != 1 || s.IdleContacts != 1 {
+		t.Errorf("end of 3 Nov: %+v", s)
+	}
+	// c2's message at 9 Nov 00:00 is not before the end
+	if e := ov.End; e.Active != 1 || e.IdleContacts != 1 {
+		t.Errorf("end: %+v", e)
+	}
+}
