@@ -9,8 +9,14 @@
 //
 //	GET  /webhook    the subscription handshake
 //	POST /webhook    notifications (signed with the app secret)
-//	GET  /overview   ?tenant=T&days=N&now=RFC3339&tz=Zone: the overview, as JSON
+//	GET  /overview   ?tenant=T&days=N&now=RFC3339&tz=Zone: what arrived (deliveries, reads, carts), as JSON
 //	GET  /stats      the handler's counters, as JSON
+//	GET  /analytics/{tenant}/{report}  every engine's results (package dashboard), for admins
+//
+// The analytics routes are for a tenant's admins and owners: the example
+// lets in requests carrying "Authorization: Bearer $DASHBOARD_TOKEN" as an
+// admin of every tenant (a real host looks the caller's role up in its own
+// accounts). Without DASHBOARD_TOKEN they are closed.
 //
 // To try it without Meta, run with -insecure (no signature check) and post a
 // sample body:
@@ -18,6 +24,7 @@
 //	go run ./examples/webhook -insecure -tenant acme &
 //	curl -d @whatsapp/testdata/06-status-sent-pmp-marketing-v23.json localhost:8080/webhook
 //	curl 'localhost:8080/overview?tenant=acme&now=2026-03-10T18:00:00Z'
+//	curl -H "Authorization: Bearer $DASHBOARD_TOKEN" 'localhost:8080/analytics/acme/overview?now=2026-03-10T18:00:00Z'
 //
 // With WHATSAPP_CONTACT_KEY set (at least 16 bytes), contacts are stored as
 // pseudonyms.
@@ -25,6 +32,7 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -34,9 +42,12 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/credits"
+	"github.com/convometrics/convometrics/dashboard"
 	"github.com/convometrics/convometrics/memstore"
 	"github.com/convometrics/convometrics/whatsapp"
 )
@@ -57,7 +68,7 @@ func main() {
 	if k := os.Getenv("WHATSAPP_CONTACT_KEY"); k != "" {
 		opts.Options.ContactKeys = map[string][]byte{"": []byte(k)}
 	}
-	srv, err := newServer(memstore.New(), opts)
+	srv, err := newServer(memstore.New(), opts, os.Getenv("DASHBOARD_TOKEN"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -73,13 +84,31 @@ type server struct {
 	mux     *http.ServeMux
 }
 
-func newServer(store *memstore.Store, opts whatsapp.HandlerOptions) (*server, error) {
+func newServer(store *memstore.Store, opts whatsapp.HandlerOptions, dashboardToken string) (*server, error) {
 	h, err := whatsapp.NewHandler(store, opts)
+	if err != nil {
+		return nil, err
+	}
+	dash, err := dashboard.New(dashboard.Options{
+		Reader: store,
+		Authorize: dashboard.RequireRole(func(r *http.Request, tenant string) (string, error) {
+			tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || dashboardToken == "" {
+				return "", dashboard.ErrUnauthenticated
+			}
+			if subtle.ConstantTimeCompare([]byte(tok), []byte(dashboardToken)) != 1 {
+				return "", dashboard.ErrForbidden
+			}
+			return "admin", nil
+		}),
+		RateCard: credits.DemoCard(), // an example card: replace with the host's own prices
+	})
 	if err != nil {
 		return nil, err
 	}
 	s := &server{store: store, webhook: h, mux: http.NewServeMux()}
 	s.mux.Handle("/webhook", h)
+	s.mux.Handle("/analytics/", http.StripPrefix("/analytics", dash))
 	s.mux.HandleFunc("GET /overview", s.overview)
 	s.mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, h.Stats()) })
 	return s, nil

@@ -30,7 +30,7 @@ import (
 //	carts: 2 × 30 + 1 × 7.99 = 67.99 USD
 func TestServer(t *testing.T) {
 	secret := []byte("example-secret")
-	srv, err := newServer(memstore.New(), whatsapp.HandlerOptions{AppSecret: secret, VerifyToken: "tok", Options: whatsapp.Options{Tenant: "acme"}})
+	srv, err := newServer(memstore.New(), whatsapp.HandlerOptions{AppSecret: secret, VerifyToken: "tok", Options: whatsapp.Options{Tenant: "acme"}}, "dash-token")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +85,35 @@ func TestServer(t *testing.T) {
 	}
 	if o.Range.From.Format("2006-01-02") != "2026-02-09" || o.Range.To.Format("2006-01-02") != "2026-03-11" {
 		t.Errorf("range %v", o.Range)
+	}
+
+	// The analytics need the token, and then count the same ten inbound
+	// messages from the same five contacts.
+	url := ts.URL + "/analytics/acme/overview?preset=last_30_days&now=2026-03-10T18:00:00Z"
+	res, err = http.Get(url)
+	if err != nil || res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("analytics without a token: %v %v", res, err)
+	}
+	res.Body.Close()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer dash-token")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("analytics: %v %v", res, err)
+	}
+	defer res.Body.Close()
+	var doc struct {
+		Result struct {
+			Messages struct {
+				Received struct{ Total int } `json:"received"`
+			} `json:"messages"`
+			Contacts struct{ Total int } `json:"contacts"`
+		} `json:"result"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Result.Messages.Received.Total != 10 || doc.Result.Contacts.Total != 5 {
+		t.Errorf("analytics overview: received %d, contacts %d; want 10 and 5", doc.Result.Messages.Received.Total, doc.Result.Contacts.Total)
 	}
 }
