@@ -323,6 +323,7 @@ type worker struct {
 	agentP, teamP, inboxP map[uint32]*perfAcc
 	pairs                 map[[2]uint32]struct{}
 	lastB                 int
+	bLo, bHi              int64 // the bounds of bucket lastB (empty at first)
 }
 
 func newWorker(c *compiled, x *fctx, a *Accumulator, sc *schedule) *worker {
@@ -350,16 +351,23 @@ func (w *worker) dur(a, b int64) int64 {
 	return b - a
 }
 
+// bucket returns the bucket of t, or -1 outside the range. It is small
+// enough to inline: the last bucket found is remembered with its bounds.
 func (w *worker) bucket(t int64) int {
+	if t >= w.bLo && t < w.bHi {
+		return w.lastB
+	}
+	return w.bucketSlow(t)
+}
+
+func (w *worker) bucketSlow(t int64) int {
 	c := w.c
 	if t < c.from || t >= c.to {
 		return -1
 	}
-	if b := w.lastB; b < len(c.starts) && c.starts[b] <= t && t < c.ends[b] {
-		return b
-	}
-	w.lastB = c.bucketOf(t)
-	return w.lastB
+	b := c.bucketOf(t)
+	w.lastB, w.bLo, w.bHi = b, c.starts[b], c.ends[b]
+	return b
 }
 
 func (w *worker) perf(m map[uint32]*perfAcc, dst map[string]*perfAcc, d frame.Dict, id uint32) *perfAcc {

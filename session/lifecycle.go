@@ -128,7 +128,6 @@ func (w *worker) resetContact() {
 	w.actNow, w.actEnd, w.actRange = false, false, false
 	w.winStart, w.winEnd = noTime, noTime
 	w.win = w.win[:0]
-	w.lastB = 0
 }
 
 // view reports whether a row of session s (nil: outside any session)
@@ -163,6 +162,17 @@ func (w *worker) touch(s *sess, r int) {
 // find returns the session row r belongs to, creating one when the row
 // may start a session; nil when the row is outside any session.
 func (w *worker) find(conv, inbox uint32, t int64, starts bool, r int) *sess {
+	// the common case: a row of the contact's latest session, still open
+	if n := len(w.sess); n > 0 {
+		if s := &w.sess[n-1]; s.state < stResolved && (conv != 0 && s.conv == conv || conv == 0 && len(w.live) == 1 &&
+			w.live[0] == int32(n-1) && (inbox == 0 || s.inbox == inbox || s.inbox == 0)) {
+			return s
+		}
+	}
+	return w.findSlow(conv, inbox, t, starts, r)
+}
+
+func (w *worker) findSlow(conv, inbox uint32, t int64, starts bool, r int) *sess {
 	if conv != 0 {
 		if n := len(w.sess); n > 0 && w.sess[n-1].conv == conv {
 			s := &w.sess[n-1]
