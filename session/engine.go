@@ -212,7 +212,6 @@ type sess struct {
 	lastResBucket                           int32
 	resIn                                   resRef
 	sla                                     [3]uint8
-	asg, asgT                               []uint32 // agents and teams assigned in the range (distinct)
 	asgAny                                  bool     // assigned in the range
 
 	// for the session list
@@ -296,9 +295,10 @@ type worker struct {
 	wins  bool
 
 	pre     bool
-	sess    []sess
+	sess    []sess // pointer-free, so that a new session is a plain copy
 	live    []int32
-	pend    [][]int64
+	pend    [][]int64  // per session: inbound messages awaiting a reply (with a response window)
+	asg     [][]uint32 // per session: agents and teams assigned in the range (distinct)
 	matches []bool
 
 	// the current contact

@@ -235,10 +235,9 @@ func (w *worker) newSession(conv, inbox uint32, t int64, r int) *sess {
 		w.sess = append(w.sess, sess{})
 	}
 	s := &w.sess[ord]
-	asg, asgT := s.asg[:0], s.asgT[:0]
 	*s = newSess // one copy of the template instead of a literal
 	s.conv, s.inbox, s.chKind, s.start, s.since, s.cycleStart = conv, inbox, x.chanKind[x.ch[r]], t, t, t
-	s.asg, s.asgT, s.ord = asg, asgT, int32(ord)
+	s.ord = int32(ord)
 	s.startIn = int32(w.bucket(t))
 	if c.opts.chatwootFRT {
 		s.waitSince = t // Chatwoot sets waiting_since when the conversation is created
@@ -255,6 +254,10 @@ func (w *worker) newSession(conv, inbox uint32, t int64, r int) *sess {
 		w.pend = append(w.pend, nil)
 	}
 	w.pend[ord] = w.pend[ord][:0]
+	if len(w.asg) <= ord {
+		w.asg = append(w.asg, nil)
+	}
+	w.asg[ord] = w.asg[ord][:0]
 	w.live = append(w.live, int32(ord))
 	if !w.pre && s.match && s.startIn >= 0 && w.ov {
 		w.a.ov.newSessions[s.startIn]++
@@ -608,13 +611,15 @@ func (w *worker) assigned(s *sess, r int, t int64) {
 		if b := w.bucket(t); b >= 0 {
 			newAgent := agent != 0 && agent != s.agent
 			newTeam := team != 0 && team != s.team
-			firstAgent := newAgent && !containsID(s.asg, agent)
+			// agents and teams share the list: ids of different
+			// dictionaries are told apart by the top bit
+			firstAgent := newAgent && !containsID(w.asg[s.ord], agent)
 			if firstAgent {
-				s.asg = append(s.asg, agent)
+				w.asg[s.ord] = append(w.asg[s.ord], agent)
 			}
-			firstTeam := newTeam && !containsID(s.asgT, team)
+			firstTeam := newTeam && !containsID(w.asg[s.ord], team|1<<31)
 			if firstTeam {
-				s.asgT = append(s.asgT, team)
+				w.asg[s.ord] = append(w.asg[s.ord], team|1<<31)
 			}
 			if p := w.agentPerf(agent); p != nil && newAgent {
 				p.assigned[b]++

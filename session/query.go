@@ -250,7 +250,7 @@ func fieldError(field string, err error, detail string) error {
 // Validate checks q and returns an error naming the first field at fault,
 // wrapping cm.ErrRequired, cm.ErrUnknownValue, cm.ErrInvalidValue,
 // cm.ErrEmptyRange or cm.ErrRangeTooLong.
-func (q *Query) Validate() error {
+func (q Query) Validate() error {
 	_, err := q.compile()
 	return err
 }
