@@ -212,7 +212,7 @@ type sess struct {
 	lastResBucket                           int32
 	resIn                                   resRef
 	sla                                     [3]uint8
-	asgAny                                  bool     // assigned in the range
+	asgAny                                  bool // assigned in the range
 
 	// for the session list
 	in, out, cycles, resolutions int
