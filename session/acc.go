@@ -1,7 +1,9 @@
 package session
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -238,8 +240,17 @@ func (c *compiled) sameAs(o *compiled) bool {
 	a, b := c.q, o.q
 	return a.Tenant == b.Tenant && a.Range.From.Equal(b.Range.From) && a.Range.To.Equal(b.Range.To) && c.now == o.now &&
 		c.cal.Location().String() == o.cal.Location().String() && c.cal.WeekStart() == o.cal.WeekStart() && a.Granularity == b.Granularity &&
-		a.IncludeTest == b.IncludeTest && fmt.Sprint(a.Filter) == fmt.Sprint(b.Filter) &&
-		fmt.Sprint(a.Options) == fmt.Sprint(b.Options) && c.opts.costs == nil == (o.opts.costs == nil)
+		a.IncludeTest == b.IncludeTest && sameJSON(a.Filter, b.Filter) && sameJSON(a.Options, b.Options) &&
+		maps.EqualFunc(a.MessageCosts, b.MessageCosts, func(x, y cm.Money) bool { return x.Currency == y.Currency && x.Amount.Equal(y.Amount) }) &&
+		(a.MessageCosts == nil) == (b.MessageCosts == nil)
+}
+
+// sameJSON compares two definitions by content (pointers and map order do
+// not matter).
+func sameJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
 
 // ---- overview accumulator ----

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"strings"
@@ -333,5 +334,30 @@ func TestContactIndexRestarts(t *testing.T) {
 				t.Error("q1 not quiet")
 			}
 		}
+	}
+}
+
+// Accumulators merge when their queries ask the same by content, as when
+// each partition's query was decoded from JSON on another machine.
+func TestMergeByContent(t *testing.T) {
+	q := demoQueries("acme")[1] // business hours and SLA targets (pointers)
+	b, err := json.Marshal(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q2 Query
+	if err := json.Unmarshal(b, &q2); err != nil {
+		t.Fatal(err)
+	}
+	q2.Calendar = q.Calendar
+	x, _ := NewAccumulator(q)
+	y, _ := NewAccumulator(q2)
+	if err := x.Merge(y); err != nil {
+		t.Fatalf("same content: %v", err)
+	}
+	q2.Options.SLA.FirstResponse++
+	y, _ = NewAccumulator(q2)
+	if err := x.Merge(y); !errors.Is(err, ErrIncompatible) {
+		t.Fatalf("another SLA target: %v", err)
 	}
 }
