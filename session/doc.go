@@ -131,7 +131,8 @@
 //   - Bot: Sessions counts the sessions started in the range in which the
 //     bot or the AI assistant replied; BotOnly those of them with no human
 //     involvement (no hand-off, no assignment, no agent message — at any
-//     time); Resolved those of BotOnly resolved at least once;
+//     time); Resolved those of BotOnly the bot resolved (a resolution without
+//     an agent);
 //     HandedOff those of Sessions with a conversation.handoff;
 //     HandoffRate = HandedOff / Sessions (sessions the bot never served do
 //     not dilute it). Handoffs counts conversation.handoff events in the
