@@ -162,7 +162,9 @@ func firstResponseOurs(ctx context.Context, w *workload) ([]string, error) {
 // conversation.opened or conversation.reopened. A derived session ends 24
 // hours after a resolution not followed by a reopening, which matters for
 // one thing only: an assignment repeating the current assignee is not one,
-// and a new session has no assignee.
+// and a new session has no assignee. The SQL counts every resolution as
+// the end of a cycle, where the engine ignores one of an already resolved
+// session; the demo workload has none.
 func firstResponseDuck(ctx context.Context, w *workload) ([]string, error) {
 	rows, err := w.db.QueryContext(ctx, `
 		WITH e AS (
