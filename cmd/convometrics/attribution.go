@@ -18,19 +18,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// attrScopeFlags registers the shared scope flags except -by, which the
-// attribution commands use for the dimension; the series granularity is
-// -bucket instead.
-func attrScopeFlags(fs *flag.FlagSet, sc *scopeFlags) {
-	tmp := flag.NewFlagSet("", flag.ContinueOnError)
-	sc.register(tmp)
-	tmp.VisitAll(func(f *flag.Flag) {
-		if f.Name != "by" {
-			fs.Var(f.Value, f.Name, f.Usage)
-		}
-	})
-	fs.StringVar(&sc.granularity, "bucket", "day", "series buckets: hour, day, week or month")
-}
+// attrScopeFlags registers the shared scope flags (whose time buckets are
+// -bucket, leaving -by to the dimension).
+func attrScopeFlags(fs *flag.FlagSet, sc *scopeFlags) { sc.register(fs) }
 
 // attrParseSpan parses a duration that may start with whole days ("30d",
 // "7d12h"), then anything time.ParseDuration accepts ("72h", "90m").

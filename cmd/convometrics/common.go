@@ -183,7 +183,7 @@ func (f *scopeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.now, "now", "", "the instant presets count back from, RFC 3339 (default: the tenant's latest event)")
 	fs.StringVar(&f.tz, "tz", "", "IANA time zone of the tenant (default: the demo tenant's zone, else UTC)")
 	fs.StringVar(&f.weekStart, "week-start", "monday", "first day of the week")
-	fs.StringVar(&f.granularity, "by", "day", "time series buckets: hour, day, week or month")
+	fs.StringVar(&f.granularity, "bucket", "day", "time series buckets: hour, day, week or month")
 	fs.BoolVar(&f.allowLong, "allow-long-range", false, "accept custom periods longer than 90 days")
 	fs.BoolVar(&f.includeTest, "include-test", false, "include test-channel traffic")
 }

@@ -31,9 +31,9 @@ type creditsFlags struct {
 
 func (f *creditsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.rates, "rates", "", "rate card, a .json or .csv file (default: the example card shipped with convometrics, illustrative prices)")
-	fs.BoolVar(&f.daily, "daily", false, "print the usage history, one line per day (or per -every bucket)")
+	fs.BoolVar(&f.daily, "daily", false, "print the usage history, one line per day (or per -bucket bucket)")
 	fs.StringVar(&f.by, "by", "", "break usage down by category, campaign, country, market, inbox or template")
-	fs.BoolVar(&f.reconcile, "reconcile", false, "print the rows to compare with WhatsApp's pricing_analytics (-every day or month)")
+	fs.BoolVar(&f.reconcile, "reconcile", false, "print the rows to compare with WhatsApp's pricing_analytics (-bucket day or month)")
 	fs.StringVar(&f.homeCountry, "home-country", "", "primary business location (ISO 3166-1, e.g. TR) of an account with authentication-international rates")
 	fs.IntVar(&f.burnDays, "burn-days", 7, "days of usage the forecast's burn rate averages")
 }
@@ -51,20 +51,9 @@ func (f *creditsFlags) card() (*credits.RateCard, bool, error) {
 	return c, c.Example, nil
 }
 
-// registerScope registers the shared scope flags, except that their -by
-// (the time buckets) is spelled -every here: -by names the dimension
-// usage is broken down by, as for the other engines' breakdowns.
-func registerScope(fs *flag.FlagSet, sc *scopeFlags) {
-	tmp := flag.NewFlagSet("scope", flag.ContinueOnError)
-	sc.register(tmp)
-	tmp.VisitAll(func(fl *flag.Flag) {
-		if fl.Name == "by" {
-			fs.Var(fl.Value, "every", "history buckets: hour, day, week or month")
-			return
-		}
-		fs.Var(fl.Value, fl.Name, fl.Usage)
-	})
-}
+// registerScope registers the shared scope flags (whose time buckets are
+// -bucket, leaving -by to the breakdown).
+func registerScope(fs *flag.FlagSet, sc *scopeFlags) { sc.register(fs) }
 
 func runCredits(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "credits", "[-demo | file] [-rates card.json|card.csv] [-tenant T] [-preset P | -from D -to D] [-daily] [-by category|campaign|country] [-reconcile] [-format text|json|csv]")
@@ -172,18 +161,19 @@ func writeCreditsHeader(w io.Writer, s scope, card *credits.RateCard, example bo
 // prices with the shipped example card and says so.
 func creditsSection(ctx context.Context, in *reportInput) (*section, error) {
 	s := in.scope
-	q := credits.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(), Granularity: s.Granularity, Card: credits.DemoCard(),
+	q := credits.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(), Granularity: s.Granularity, Card: in.card,
 		IncludeTest: s.IncludeTest, Now: s.Now}
 	sm, err := credits.Summarize(ctx, in.ds.store, q)
 	if err != nil {
 		return nil, err
 	}
 	all := sm.Tables()
-	const reportNote = "priced with the example rate card shipped with convometrics (illustrative prices, not an invoice); convometrics credits -rates FILE prices with your own"
-	note := cm.Table{Name: "Credits", Columns: []string{"note"}, Rows: [][]string{{reportNote}}}
-	return &section{
-		Key:    "credits",
-		Tables: []cm.Table{note, all[0], all[1], all[2], all[6]},
-		Data:   map[string]any{"card_note": reportNote, "summary": sm},
-	}, nil
+	tables := []cm.Table{all[0], all[1], all[2], all[6]}
+	data := map[string]any{"summary": sm}
+	if in.example {
+		const reportNote = "priced with the example rate card shipped with convometrics (illustrative prices, not an invoice); -rates FILE prices with your own"
+		tables = append([]cm.Table{{Name: "Credits", Columns: []string{"note"}, Rows: [][]string{{reportNote}}}}, tables...)
+		data["card_note"] = reportNote
+	}
+	return &section{Key: "credits", Tables: tables, Data: data}, nil
 }

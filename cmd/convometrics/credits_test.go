@@ -107,7 +107,7 @@ func TestCreditsCommand(t *testing.T) {
 	}
 
 	// reconciliation by month
-	code, out, errs = runCLI(t, creditsEvents, append(args, "-reconcile", "-every", "month", "-format", "csv")...)
+	code, out, errs = runCLI(t, creditsEvents, append(args, "-reconcile", "-bucket", "month", "-format", "csv")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -155,7 +155,7 @@ func TestCreditsCommandErrors(t *testing.T) {
 		{[]string{"credits", "-rates", bad}, 1, "line 12: price: invalid value"},
 		{[]string{"credits", "-rates", "nope.xml"}, 1, "want a .json or .csv file"},
 		{[]string{"credits", "-by", "agent"}, 1, `-by: credits: by "agent": unknown value`},
-		{[]string{"credits", "-reconcile", "-every", "week"}, 1, "reconciliation buckets are day or month"},
+		{[]string{"credits", "-reconcile", "-bucket", "week"}, 1, "reconciliation buckets are day or month"},
 		{[]string{"credits", "-burn-days", "0"}, 1, "-burn-days 0"},
 		{[]string{"credits", "-no-such-flag"}, 2, ""},
 	}

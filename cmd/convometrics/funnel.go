@@ -134,7 +134,7 @@ func stepFlag(name string, v, def int) (int, error) {
 }
 
 func runFunnel(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "funnel", "[-demo | file] (-steps S | -def file.json) [-window 7d] [-order ordered|strict|unordered] [-unit contact|conversation] [-exclude X@A-B] [-breakdown F [-attribution A]] [-view steps|trends|time-to-convert|commerce] [-list] [-tenant T] [-preset P | -from D -to D] [-by day] [-format text|json|csv]")
+	fs := newFlags(e, "funnel", "[-demo | file] (-steps S | -def file.json) [-window 7d] [-order ordered|strict|unordered] [-unit contact|conversation] [-exclude X@A-B] [-breakdown F [-attribution A]] [-view steps|trends|time-to-convert|commerce] [-list] [-tenant T] [-preset P | -from D -to D] [-bucket day] [-format text|json|csv]")
 	var in inputFlags
 	var sc scopeFlags
 	var out outputFlags

@@ -196,7 +196,7 @@ func TestReportHasTheCommerceFunnel(t *testing.T) {
 func TestFunnelCommandsOnTheDemo(t *testing.T) {
 	// Every number of the conversational-commerce and campaign pages comes
 	// out of the command line.
-	code, out, errs := runCLI(t, "", "funnel", "-demo", "-events", "20000", "-view", "commerce", "-by", "week")
+	code, out, errs := runCLI(t, "", "funnel", "-demo", "-events", "20000", "-view", "commerce", "-bucket", "week")
 	if code != 0 {
 		t.Fatalf("commerce: exit %d: %s", code, errs)
 	}

@@ -82,7 +82,7 @@ func goalsNames(gs []goals.Goal) string {
 }
 
 func runGoals(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "goals", "[-demo | file] [-goals defs.json] [-goal NAME,...] [-list N] [-tenant T] [-preset P | -from D -to D] [-by day|week|month] [-format text|json|csv]")
+	fs := newFlags(e, "goals", "[-demo | file] [-goals defs.json] [-goal NAME,...] [-list N] [-tenant T] [-preset P | -from D -to D] [-bucket day|week|month] [-format text|json|csv]")
 	var in inputFlags
 	var sc scopeFlags
 	var out outputFlags

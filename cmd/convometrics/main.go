@@ -113,6 +113,3 @@ func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
-
-// errNotYet is returned by commands whose engine has not landed.
-var errNotYet = errors.New("not available yet: its engine has not landed")

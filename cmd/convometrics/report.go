@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/credits"
 )
 
 // section is one engine's part of the report.
@@ -20,6 +21,20 @@ type section struct {
 type reportInput struct {
 	ds    *dataset
 	scope scope
+	// card prices messages for the credits section and the sessions'
+	// conversation cost; example reports that it is the illustrative card
+	// shipped with convometrics (the default).
+	card    *credits.RateCard
+	example bool
+}
+
+// newReportInput loads the rate card named by rates ("" for the example card).
+func newReportInput(ds *dataset, s scope, rates string) (*reportInput, error) {
+	card, example, err := (&creditsFlags{rates: rates}).card()
+	if err != nil {
+		return nil, err
+	}
+	return &reportInput{ds: ds, scope: s, card: card, example: example}, nil
 }
 
 // sectionFunc computes one section; it returns nil when it has nothing to show.
@@ -39,7 +54,9 @@ func reportSections() []sectionFunc {
 }
 
 func runReport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "report", "[-demo | file] [-tenant T] [-preset P | -from D -to D] [-format text|json|csv]")
+	fs := newFlags(e, "report", "[-demo | file] [-tenant T] [-preset P | -from D -to D] [-rates card.json|card.csv] [-format text|json|csv]")
+	var rates string
+	fs.StringVar(&rates, "rates", "", "rate card pricing the credits section and the conversation cost (default: the example card shipped with convometrics, illustrative prices)")
 	var in inputFlags
 	var sc scopeFlags
 	var out outputFlags
@@ -60,7 +77,10 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ri := &reportInput{ds: ds, scope: s}
+	ri, err := newReportInput(ds, s, rates)
+	if err != nil {
+		return err
+	}
 	var sections []*section
 	for _, f := range reportSections() {
 		sec, err := f(ctx, ri)

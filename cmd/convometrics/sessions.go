@@ -15,6 +15,7 @@ import (
 	"time"
 
 	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/credits"
 	"github.com/convometrics/convometrics/session"
 )
 
@@ -33,6 +34,13 @@ type sessionFlags struct {
 	slaFirst       time.Duration
 	slaNext        time.Duration
 	slaResolution  time.Duration
+}
+
+// messageCosts prices the scope's outbound messages with card (the credits
+// engine), for the sessions' conversation cost.
+func messageCosts(ctx context.Context, ds *dataset, s scope, card *credits.RateCard) (map[string]cm.Money, error) {
+	return credits.MessageCosts(ctx, ds.store, credits.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(),
+		Card: card, IncludeTest: s.IncludeTest})
 }
 
 func (f *sessionFlags) register(fs *flag.FlagSet) {
@@ -209,7 +217,7 @@ func scopeHeader(w io.Writer, what string, s scope) {
 }
 
 func runSessions(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "sessions", "[-demo | file] [-view overview|list|windows] [-tenant T] [-preset P | -from D -to D] [-by day] [filters] [options] [-format text|json|csv]")
+	fs := newFlags(e, "sessions", "[-demo | file] [-view overview|list|windows] [-tenant T] [-preset P | -from D -to D] [-bucket day] [filters] [options] [-format text|json|csv]")
 	var in inputFlags
 	var sc scopeFlags
 	var out outputFlags
@@ -219,6 +227,8 @@ func runSessions(ctx context.Context, e *env, args []string) error {
 	sc.register(fs)
 	out.register(fs)
 	sf.register(fs)
+	var rates string
+	fs.StringVar(&rates, "rates", "", "rate card (.json or .csv) pricing the conversation cost through the credits engine (default: the amounts recorded on message.sent events)")
 	fs.StringVar(&view, "view", "overview", "overview (sessions, contacts, messages, responses, bot outcomes, cost, snapshots and series), list (one row per session active in the period) or windows (24-hour windows open now, sends outside a window)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -242,6 +252,15 @@ func runSessions(ctx context.Context, e *env, args []string) error {
 	q, err := sf.query(s, weekStartGiven(fs))
 	if err != nil {
 		return err
+	}
+	if rates != "" {
+		card, err := credits.LoadCard(rates)
+		if err != nil {
+			return fmt.Errorf("-rates: %w", err)
+		}
+		if q.MessageCosts, err = messageCosts(ctx, ds, s, card); err != nil {
+			return err
+		}
 	}
 	var tables []cm.Table
 	var data any
@@ -272,7 +291,7 @@ func runSessions(ctx context.Context, e *env, args []string) error {
 }
 
 func runAgents(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "agents", "[-demo | file] [-view all|agents|teams|members|inboxes|series|assist] [-tenant T] [-preset P | -from D -to D] [-by day] [filters] [options] [-format text|json|csv]")
+	fs := newFlags(e, "agents", "[-demo | file] [-view all|agents|teams|members|inboxes|series|assist] [-tenant T] [-preset P | -from D -to D] [-bucket day] [filters] [options] [-format text|json|csv]")
 	var in inputFlags
 	var sc scopeFlags
 	var out outputFlags
@@ -339,6 +358,11 @@ func sessionSection(ctx context.Context, in *reportInput) (*section, error) {
 	s := in.scope
 	q := session.Query{Tenant: s.Tenant, Range: s.Range, Now: s.Now, Calendar: s.Calendar(), Granularity: s.Granularity,
 		IncludeTest: s.IncludeTest, AllowLongRange: true}
+	costs, err := messageCosts(ctx, in.ds, s, in.card)
+	if err != nil {
+		return nil, err
+	}
+	q.MessageCosts = costs
 	a, err := session.Fold(ctx, in.ds.store, q)
 	if err != nil {
 		return nil, err

@@ -272,7 +272,10 @@ func (s *reportSink) finish(ctx context.Context, e *env, sc *scopeFlags, out *ou
 	if err != nil {
 		return err
 	}
-	ri := &reportInput{ds: s.ds, scope: scope}
+	ri, err := newReportInput(s.ds, scope, "")
+	if err != nil {
+		return err
+	}
 	var sections []*section
 	for _, f := range reportSections() {
 		sec, err := f(ctx, ri)
