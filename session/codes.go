@@ -3,7 +3,6 @@ package session
 import (
 	"runtime"
 	"sync"
-	"weak"
 
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/internal/frame"
@@ -32,23 +31,16 @@ const (
 	cKindMask  = 7 << cKindShift
 )
 
-// codeCache keeps the row codes of recent frames for as long as the
-// frames live (frames are immutable; stores share and cache them).
-var codeCache sync.Map // weak.Pointer[frame.Frame] -> *[]uint16
+// codesKey is the frame memo key of the row codes.
+type codesKey struct{}
 
-// rowCodes returns the row codes of f, computing them on first use.
+// rowCodes returns the row codes of f, computing them on first use and
+// keeping them with the frame (frames are immutable; stores share and cache
+// them).
 func rowCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32, hasReaction bool) []uint16 {
-	key := weak.Make(f)
-	if v, ok := codeCache.Load(key); ok {
-		return *v.(*[]uint16)
-	}
-	codes := computeCodes(f, chanKind, senderKind, reaction, hasReaction)
-	p := &codes
-	if v, loaded := codeCache.LoadOrStore(key, p); loaded {
-		return *v.(*[]uint16)
-	}
-	runtime.AddCleanup(f, func(k weak.Pointer[frame.Frame]) { codeCache.Delete(k) }, key)
-	return codes
+	return f.Memo(codesKey{}, func() any {
+		return computeCodes(f, chanKind, senderKind, reaction, hasReaction)
+	}).([]uint16)
 }
 
 // computeCodes derives the row codes of f.

@@ -3,8 +3,6 @@ package session
 import (
 	"math"
 	"runtime"
-	"sync"
-	"weak"
 
 	"github.com/convometrics/convometrics/internal/frame"
 )
@@ -45,22 +43,20 @@ func (idx *contactIndex) restart(f *frame.Frame, g int, t int64) int {
 	return k
 }
 
-type indexKey struct {
-	f                   weak.Pointer[frame.Frame]
-	derive, includeTest bool
-}
-
-var indexCache sync.Map // indexKey -> *contactIndex
+// indexKey is the frame memo key of a contact index.
+type indexKey struct{ derive, includeTest bool }
 
 // minIndexRows is the smallest frame worth an index (a variable for tests).
 var minIndexRows = 1 << 14
 
 // contactIndexOf returns the contact index of f under c's session options.
 func contactIndexOf(c *compiled, f *frame.Frame, sc *schedule) *contactIndex {
-	key := indexKey{weak.Make(f), c.opts.derive, c.q.IncludeTest}
-	if v, ok := indexCache.Load(key); ok {
-		return v.(*contactIndex)
-	}
+	key := indexKey{c.opts.derive, c.q.IncludeTest}
+	return f.Memo(key, func() any { return buildContactIndex(c, f, sc) }).(*contactIndex)
+}
+
+// buildContactIndex computes the contact index of f.
+func buildContactIndex(c *compiled, f *frame.Frame, sc *schedule) *contactIndex {
 	// the lifecycle alone: no filter, nothing counted
 	ic := *c
 	ic.q.Filter, ic.opts.filterNeedsPass, ic.opts.filterChannels, ic.opts.costs = Filter{}, false, nil, nil
@@ -91,10 +87,6 @@ func contactIndexOf(c *compiled, f *frame.Frame, sc *schedule) *contactIndex {
 	for _, rs := range perRun {
 		idx.restarts = append(idx.restarts, rs...)
 	}
-	if v, loaded := indexCache.LoadOrStore(key, idx); loaded {
-		return v.(*contactIndex)
-	}
-	runtime.AddCleanup(f, func(k indexKey) { indexCache.Delete(k) }, key)
 	return idx
 }
 

@@ -256,6 +256,9 @@ type Frame struct {
 	// Version identifies the store state the frame was built from, when the
 	// source knows it (0 otherwise).
 	Version uint64
+
+	memoMu sync.Mutex
+	memo   map[any]*memoEntry
 }
 
 // Len returns the number of rows.
@@ -489,4 +492,31 @@ func (f *Frame) Parallel(workers int, fold func(run, lo, hi int)) int {
 	}
 	wg.Wait()
 	return len(runs)
+}
+
+// Memo returns the value derived from the frame under key, calling build
+// to compute it the first time (concurrent callers of the same key wait for
+// that one call). Engines keep data computed from a frame in it — row codes,
+// indexes — for as long as the frame lives; since stores cache frames, a
+// question asked again finds them. Keys are compared with ==; use an
+// unexported type per engine so that engines never collide. build must not
+// ask for the same key.
+func (f *Frame) Memo(key any, build func() any) any {
+	f.memoMu.Lock()
+	if f.memo == nil {
+		f.memo = map[any]*memoEntry{}
+	}
+	m := f.memo[key]
+	if m == nil {
+		m = &memoEntry{}
+		f.memo[key] = m
+	}
+	f.memoMu.Unlock()
+	m.once.Do(func() { m.v = build() })
+	return m.v
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
 }
