@@ -183,21 +183,50 @@ func isCurrency(s string) bool {
 // to establish than checking field by field. Attrs are not covered.
 func (e *Event) fastStringsOK() bool {
 	var hi uint64
-	ids := [...]string{e.ID, e.Tenant, e.Inbox, e.Contact, e.Conversation, e.Message, e.ReplyTo,
-		e.MessageType, e.Referral, e.Agent, e.Team, e.Assistant, e.Template, e.TemplateCategory,
-		e.Campaign, e.CampaignVersion, e.Flow, e.FlowVersion, e.Node, string(e.Status), e.ErrorCode,
-		e.PricingModel, e.PricingType, e.PricingCategory, e.BillingConversation, e.Country, e.Goal,
-		e.Link, e.Reference, e.Payment, e.Provider}
-	for _, v := range ids {
-		if len(v) > MaxIDLen {
-			return false
+	long := false
+	id := func(v string) {
+		if v != "" {
+			long = long || len(v) > MaxIDLen
+			hi |= highBits(v)
 		}
-		hi |= highBits(v)
 	}
-	if len(e.Suggested) > MaxTextLen || len(e.Final) > MaxTextLen {
+	id(e.ID)
+	id(e.Tenant)
+	id(e.Inbox)
+	id(e.Contact)
+	id(e.Conversation)
+	id(e.Message)
+	id(e.ReplyTo)
+	id(e.MessageType)
+	id(e.Referral)
+	id(e.Agent)
+	id(e.Team)
+	id(e.Assistant)
+	id(e.Template)
+	id(e.TemplateCategory)
+	id(e.Campaign)
+	id(e.CampaignVersion)
+	id(e.Flow)
+	id(e.FlowVersion)
+	id(e.Node)
+	id(string(e.Status))
+	id(e.ErrorCode)
+	id(e.PricingModel)
+	id(e.PricingType)
+	id(e.PricingCategory)
+	id(e.BillingConversation)
+	id(e.Country)
+	id(e.Goal)
+	id(e.Link)
+	id(e.Reference)
+	id(e.Payment)
+	id(e.Provider)
+	if long || len(e.Suggested) > MaxTextLen || len(e.Final) > MaxTextLen {
 		return false
 	}
-	hi |= highBits(e.Suggested) | highBits(e.Final)
+	if e.Suggested != "" || e.Final != "" {
+		hi |= highBits(e.Suggested) | highBits(e.Final)
+	}
 	return hi&0x8080808080808080 == 0
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"testing"
 	"time"
 
@@ -14,13 +15,18 @@ import (
 )
 
 // TestIngestProfile times (and, with MEMSTORE_PROFILE=file, profiles) the
-// append of 1M pre-generated demo events. Skipped unless MEMSTORE_INGEST is set.
+// append of pre-generated demo events (MEMSTORE_INGEST of them, 1M when it
+// is not a number). Skipped unless MEMSTORE_INGEST is set.
 func TestIngestProfile(t *testing.T) {
 	if os.Getenv("MEMSTORE_INGEST") == "" {
 		t.Skip("set MEMSTORE_INGEST=1 to run")
 	}
-	evs := make([]cm.Event, 0, 1_000_000)
-	for e := range demo.Generate(demo.Options{Events: 1_000_000, Seed: 1}) {
+	n, err := strconv.Atoi(os.Getenv("MEMSTORE_INGEST"))
+	if err != nil || n < 1000 {
+		n = 1_000_000
+	}
+	evs := make([]cm.Event, 0, n)
+	for e := range demo.Generate(demo.Options{Events: n, Seed: 1}) {
 		evs = append(evs, e)
 	}
 	runtime.GC()
