@@ -144,20 +144,7 @@ func CompareVersions(ctx context.Context, r cm.Reader, q CompareQuery) (*Compari
 	if err != nil {
 		return nil, err
 	}
-	f, err := frame.Get(ctx, r, a.Spec())
-	if err != nil {
-		return nil, fmt.Errorf("goals: %w", err)
-	}
-	parts, err := fold(ctx, f, a.fresh, (*CompareAccumulator).Add)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range parts {
-		if err := a.Merge(p); err != nil {
-			return nil, err
-		}
-	}
-	return a.Result(), nil
+	return compute[*Comparison](ctx, r, a)
 }
 
 // CompareAccumulator folds contacts into a version comparison; see

@@ -223,20 +223,7 @@ func Conversions(ctx context.Context, r cm.Reader, q Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := frame.Get(ctx, r, a.Spec())
-	if err != nil {
-		return nil, fmt.Errorf("goals: %w", err)
-	}
-	parts, err := fold(ctx, f, a.fresh, (*Accumulator).Add)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range parts {
-		if err := a.Merge(p); err != nil {
-			return nil, err
-		}
-	}
-	return a.Result(), nil
+	return compute[*Result](ctx, r, a)
 }
 
 // Accumulator folds contacts into goal conversions. Create it with

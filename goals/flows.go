@@ -172,20 +172,7 @@ func Flows(ctx context.Context, r cm.Reader, q FlowsQuery) (*FlowsResult, error)
 	if err != nil {
 		return nil, err
 	}
-	f, err := frame.Get(ctx, r, a.Spec())
-	if err != nil {
-		return nil, fmt.Errorf("goals: %w", err)
-	}
-	parts, err := fold(ctx, f, a.fresh, (*FlowsAccumulator).Add)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range parts {
-		if err := a.Merge(p); err != nil {
-			return nil, err
-		}
-	}
-	return a.Result(), nil
+	return compute[*FlowsResult](ctx, r, a)
 }
 
 // FlowsAccumulator folds contacts into flow usage and drop-out; see

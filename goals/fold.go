@@ -2,18 +2,52 @@ package goals
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 
+	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/internal/frame"
 )
 
+// accumulator is what each question folds: [*Accumulator],
+// [*FlowsAccumulator] and [*CompareAccumulator], with the answer R.
+type accumulator[A, R any] interface {
+	Spec() frame.Spec
+	Add(f *frame.Frame, g int)
+	Merge(o A) error
+	Result() R
+	// fresh returns an empty accumulator for the same query.
+	fresh() A
+}
+
+// compute answers a's question over r: it reads the frame a needs, folds
+// it on all cores into fresh accumulators, merges them into a and returns
+// a's result. A store error is returned wrapped, with no result.
+func compute[R any, A accumulator[A, R]](ctx context.Context, r cm.Reader, a A) (R, error) {
+	var none R
+	f, err := frame.Get(ctx, r, a.Spec())
+	if err != nil {
+		return none, fmt.Errorf("goals: %w", err)
+	}
+	parts, err := fold(ctx, f, a.fresh, A.Add)
+	if err != nil {
+		return none, err
+	}
+	for _, p := range parts {
+		if err := a.Merge(p); err != nil {
+			return none, err
+		}
+	}
+	return a.Result(), nil
+}
+
 // fold adds every contact group of f to accumulators made by fresh, one per
 // run of groups, on both cores (frame.Parallel), and returns them for
-// merging. It stops early, returning ctx.Err(), when ctx is done.
-func fold[T any](ctx context.Context, f *frame.Frame, fresh func() *T, add func(*T, *frame.Frame, int)) ([]*T, error) {
-	workers := runtime.GOMAXPROCS(0)
-	parts := make([]*T, workers)
-	f.Parallel(workers, func(run, lo, hi int) {
+// merging. It stops early, returning ctx.Err(), when ctx is done; otherwise
+// every run has finished and left its accumulator.
+func fold[A any](ctx context.Context, f *frame.Frame, fresh func() A, add func(A, *frame.Frame, int)) ([]A, error) {
+	parts := make([]A, runtime.GOMAXPROCS(0))
+	n := f.Parallel(len(parts), func(run, lo, hi int) {
 		p := fresh()
 		for g := lo; g < hi; g++ {
 			if (g-lo)&1023 == 1023 && ctx.Err() != nil {
@@ -26,11 +60,5 @@ func fold[T any](ctx context.Context, f *frame.Frame, fresh func() *T, add func(
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	out := parts[:0]
-	for _, p := range parts {
-		if p != nil {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return parts[:n], nil
 }
