@@ -552,17 +552,8 @@ func (r *Result) Tables() []cm.Table {
 			rateCell(g.Rate), fmtFloat(g.UserTurns.Mean, g.UserTurns.Count > 0), fmtFloat(g.UserTurns.Median, g.UserTurns.Count > 0),
 			secs(g.TimeToConvert.Median, g.TimeToConvert.Count > 0)})
 	}
-	per := cm.Table{Name: "Conversions per " + string(r.Granularity), Columns: []string{"start", "conversations_started"}}
-	for _, g := range r.Goals {
-		per.Columns = append(per.Columns, g.Name)
-	}
-	for i, p := range r.Started {
-		row := []string{p.Start.Format(time.RFC3339), itoa(p.Value)}
-		for _, g := range r.Goals {
-			row = append(row, itoa(g.Series[i].Value))
-		}
-		per.Rows = append(per.Rows, row)
-	}
+	per := seriesTable("Conversions per "+string(r.Granularity), "conversations_started", r.Started, r.Goals,
+		func(g *GoalResult) (string, cm.Series[int]) { return g.Name, g.Series })
 	list := cm.Table{Name: "Conversations behind the conversions", Columns: []string{"goal", "time", "contact", "conversation", "flow", "flow_version", "user_turns", "time_to_convert_s"}}
 	for _, g := range r.Goals {
 		for _, c := range g.List {
@@ -577,6 +568,26 @@ func (r *Result) Tables() []cm.Table {
 		}
 	}
 	return []cm.Table{sum, per, by, list}
+}
+
+// seriesTable puts series side by side, one row per bucket of total: the
+// bucket's start, total's value in column first, then the value of each
+// item's series in a column named by col.
+func seriesTable[T any](name, first string, total cm.Series[int], items []T, col func(*T) (string, cm.Series[int])) cm.Table {
+	t := cm.Table{Name: name, Columns: []string{"start", first}}
+	for i := range items {
+		c, _ := col(&items[i])
+		t.Columns = append(t.Columns, c)
+	}
+	for b, p := range total {
+		row := []string{p.Start.Format(time.RFC3339), itoa(p.Value)}
+		for i := range items {
+			_, s := col(&items[i])
+			row = append(row, itoa(s[b].Value))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -563,17 +563,8 @@ func (r *FlowsResult) Tables() []cm.Table {
 		pop.Rows = append(pop.Rows, []string{itoa(f.Rank), f.Flow, itoa(f.Triggered), itoa(f.Conversations), itoa(f.Contacts),
 			itoa(f.Completed), itoa(f.Dropped), itoa(f.InProgress), rateCell(f.Completion), strings.Join(f.Versions, " ")})
 	}
-	per := cm.Table{Name: "Flows triggered per " + string(r.Granularity), Columns: []string{"start", "all"}}
-	for _, f := range r.Flows {
-		per.Columns = append(per.Columns, f.Flow)
-	}
-	for i, p := range r.Series {
-		row := []string{p.Start.Format(time.RFC3339), itoa(p.Value)}
-		for _, f := range r.Flows {
-			row = append(row, itoa(f.Series[i].Value))
-		}
-		per.Rows = append(per.Rows, row)
-	}
+	per := seriesTable("Flows triggered per "+string(r.Granularity), "all", r.Series, r.Flows,
+		func(f *FlowStats) (string, cm.Series[int]) { return f.Flow, f.Series })
 	out := []cm.Table{tot, pop, per}
 	for _, v := range r.DropOut {
 		out = append(out, v.Table())
