@@ -18,10 +18,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// attrScopeFlags registers the shared scope flags (whose time buckets are
-// -bucket, leaving -by to the dimension).
-func attrScopeFlags(fs *flag.FlagSet, sc *scopeFlags) { sc.register(fs) }
-
 // attrParseSpan parses a duration that may start with whole days ("30d",
 // "7d12h"), then anything time.ParseDuration accepts ("72h", "90m").
 func attrParseSpan(flagName, s string) (time.Duration, error) {
@@ -115,38 +111,27 @@ func attrJoin[T ~string](vs []T) string {
 
 func runAttribution(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "attribution", "[-demo | file | -paths file.csv] [-model M|all] [-by campaign|template|flow|agent|team|channel|referral|touchpoint] [-lookback 30d] [-format text|json|csv]")
-	var in inputFlags
-	var sc scopeFlags
-	var out outputFlags
+	var cf engineFlags
 	var df attrDefinitionFlags
 	var paths, pathSep, comma string
 	var detail bool
-	in.register(fs)
-	attrScopeFlags(fs, &sc)
-	out.register(fs)
+	cf.register(fs)
 	df.register(fs)
 	fs.StringVar(&paths, "paths", "", "path-data mode: attribute the aggregated journeys of a ChannelAttribution-style CSV (path;total_conversions;total_conversion_value;total_null) instead of events")
 	fs.StringVar(&pathSep, "path-sep", ">", "with -paths: the separator between the channels of a path")
 	fs.StringVar(&comma, "comma", "", "with -paths: the field separator (default: ';' if the header has one, else ',')")
 	fs.BoolVar(&detail, "detail", false, "also list the credit of every conversion")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := out.check(); err != nil {
+	if err := cf.parse(fs, args); err != nil {
 		return err
 	}
 	if paths != "" {
-		return runAttrPaths(e, &out, fs, paths, pathSep, comma)
+		return runAttrPaths(e, &cf.out, fs, paths, pathSep, comma)
 	}
 	def, err := df.definition()
 	if err != nil {
 		return err
 	}
-	ds, err := in.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	s, err := sc.resolve(ds)
+	ds, s, err := cf.load(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -157,13 +142,13 @@ func runAttribution(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if out.format == "text" {
+		if cf.out.format == "text" {
 			fmt.Fprintf(e.stdout, "attribution: tenant %s, %s (%s), %s by %s, lookback %s\n\n", s.Tenant, s.Period, s.TimeZone, def.Model, def.Dimension, df.lookback)
 			for _, w := range res.Warnings {
 				fmt.Fprintf(e.stdout, "warning: %s\n\n", w)
 			}
 		}
-		return out.write(e.stdout, res.Tables(), map[string]any{"scope": s, "attribution": res})
+		return cf.out.write(e.stdout, res.Tables(), map[string]any{"scope": s, "attribution": res})
 	}
 	results := map[attribution.Model]*attribution.Result{}
 	for _, m := range attribution.Models() {
@@ -174,10 +159,10 @@ func runAttribution(ctx context.Context, e *env, args []string) error {
 		}
 		results[m] = res
 	}
-	if out.format == "text" {
+	if cf.out.format == "text" {
 		fmt.Fprintf(e.stdout, "attribution: tenant %s, %s (%s), every model by %s, lookback %s\n\n", s.Tenant, s.Period, s.TimeZone, def.Dimension, df.lookback)
 	}
-	return out.write(e.stdout, attrCompareTables(results, string(def.Dimension)), map[string]any{"scope": s, "models": results})
+	return cf.out.write(e.stdout, attrCompareTables(results, string(def.Dimension)), map[string]any{"scope": s, "models": results})
 }
 
 // attrCompareTables puts every model's revenue and conversions side by side,
@@ -303,18 +288,11 @@ func runAttrPaths(e *env, out *outputFlags, fs *flag.FlagSet, path, sep, comma s
 
 func runPayments(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "payments", "[-demo | file] [-tenant T] [-preset P | -from D -to D] [-reference-window 7d] [-format text|json|csv]")
-	var in inputFlags
-	var sc scopeFlags
-	var out outputFlags
+	var cf engineFlags
 	var window string
-	in.register(fs)
-	attrScopeFlags(fs, &sc)
-	out.register(fs)
+	cf.register(fs)
 	fs.StringVar(&window, "reference-window", "7d", "longest time from a link to a payment that names only its reference")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := out.check(); err != nil {
+	if err := cf.parse(fs, args); err != nil {
 		return err
 	}
 	w, err := attrParseSpan("reference-window", window)
@@ -324,11 +302,7 @@ func runPayments(ctx context.Context, e *env, args []string) error {
 	if w == 0 {
 		return fmt.Errorf("-reference-window %q: must be more than 0", window)
 	}
-	ds, err := in.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	s, err := sc.resolve(ds)
+	ds, s, err := cf.load(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -336,10 +310,10 @@ func runPayments(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if out.format == "text" {
+	if cf.out.format == "text" {
 		fmt.Fprintf(e.stdout, "payments: tenant %s, %s (%s), reference window %s\n\n", s.Tenant, s.Period, s.TimeZone, window)
 	}
-	return out.write(e.stdout, m.Tables(), map[string]any{"scope": s, "payments": m})
+	return cf.out.write(e.stdout, m.Tables(), map[string]any{"scope": s, "payments": m})
 }
 
 // attrTopEarners is how many values per dimension the report lists.

@@ -175,6 +175,8 @@ type scopeFlags struct {
 	includeTest bool
 }
 
+// register registers the scope flags. Time-series buckets are -bucket,
+// which leaves -by to the commands' own breakdowns and dimensions.
 func (f *scopeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tenant, "tenant", "", "tenant to report on (default: the one with most events)")
 	fs.StringVar(&f.preset, "preset", string(cm.Last30Days), "period: last_7_days, last_15_days or last_30_days (ignored with -from/-to)")
@@ -338,6 +340,64 @@ func (f *outputFlags) write(w io.Writer, tables []cm.Table, v any) error {
 		}
 		return nil
 	}
+}
+
+// engineFlags are the flags every engine command shares: where the events
+// come from, the scope and the output format. A command registers them,
+// parses, checks its own flags, then loads:
+//
+//	var cf engineFlags
+//	cf.register(fs)
+//	// the command's own flags
+//	if err := cf.parse(fs, args); err != nil { ... }
+//	// checks of the command's own flags, before any input is read
+//	ds, s, err := cf.load(ctx, e, fs)
+type engineFlags struct {
+	in  inputFlags
+	sc  scopeFlags
+	out outputFlags
+}
+
+func (f *engineFlags) register(fs *flag.FlagSet) {
+	f.in.register(fs)
+	f.sc.register(fs)
+	f.out.register(fs)
+}
+
+// parse parses args and checks -format.
+func (f *engineFlags) parse(fs *flag.FlagSet, args []string) error {
+	return parseFormat(fs, args, &f.out)
+}
+
+// load reads the input into a dataset and resolves the scope over it.
+func (f *engineFlags) load(ctx context.Context, e *env, fs *flag.FlagSet) (*dataset, scope, error) {
+	ds, err := f.in.load(ctx, e, fs)
+	if err != nil {
+		return nil, scope{}, err
+	}
+	s, err := f.sc.resolve(ds)
+	if err != nil {
+		return nil, scope{}, err
+	}
+	return ds, s, nil
+}
+
+// parseFormat parses args, then checks -format.
+func parseFormat(fs *flag.FlagSet, args []string, out *outputFlags) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return out.check()
+}
+
+// tabulate turns an engine's answer into what outputFlags.write takes: the
+// result's tables for text and CSV, and the result itself for JSON. It
+// takes the engine call as it returns, tabulate(engine.X(ctx, r, q)).
+func tabulate[R interface{ Tables() []cm.Table }](r R, err error) ([]cm.Table, any, error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.Tables(), r, nil
 }
 
 // progress prints a running count on stderr when it is a terminal.

@@ -51,24 +51,13 @@ func (f *creditsFlags) card() (*credits.RateCard, bool, error) {
 	return c, c.Example, nil
 }
 
-// registerScope registers the shared scope flags (whose time buckets are
-// -bucket, leaving -by to the breakdown).
-func registerScope(fs *flag.FlagSet, sc *scopeFlags) { sc.register(fs) }
-
 func runCredits(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "credits", "[-demo | file] [-rates card.json|card.csv] [-tenant T] [-preset P | -from D -to D] [-daily] [-by category|campaign|country] [-reconcile] [-format text|json|csv]")
-	var in inputFlags
-	var sc scopeFlags
-	var out outputFlags
+	var ef engineFlags
 	var cf creditsFlags
-	in.register(fs)
-	registerScope(fs, &sc)
-	out.register(fs)
+	ef.register(fs)
 	cf.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := out.check(); err != nil {
+	if err := ef.parse(fs, args); err != nil {
 		return err
 	}
 	var by credits.Dimension
@@ -86,15 +75,11 @@ func runCredits(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := in.load(ctx, e, fs)
+	ds, s, err := ef.load(ctx, e, fs)
 	if err != nil {
 		return err
 	}
-	s, err := sc.resolve(ds)
-	if err != nil {
-		return err
-	}
-	if cf.rates == "" && out.format != "text" { // text output says it in its header
+	if cf.rates == "" && ef.out.format != "text" { // text output says it in its header
 		fmt.Fprintf(e.stderr, "convometrics credits: %s\n", exampleCardNote)
 	}
 	q := credits.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(), Granularity: s.Granularity, Card: card,
@@ -137,13 +122,13 @@ func runCredits(ctx context.Context, e *env, args []string) error {
 		}
 		tables = append(tables, all[3], all[6])
 	}
-	if out.format == "json" {
-		return out.write(e.stdout, nil, doc)
+	if ef.out.format == "json" {
+		return ef.out.write(e.stdout, nil, doc)
 	}
-	if out.format == "text" {
+	if ef.out.format == "text" {
 		writeCreditsHeader(e.stdout, s, card, example)
 	}
-	return out.write(e.stdout, tables, nil)
+	return ef.out.write(e.stdout, tables, nil)
 }
 
 func writeCreditsHeader(w io.Writer, s scope, card *credits.RateCard, example bool) {

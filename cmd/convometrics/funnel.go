@@ -135,26 +135,19 @@ func stepFlag(name string, v, def int) (int, error) {
 
 func runFunnel(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "funnel", "[-demo | file] (-steps S | -def file.json) [-window 7d] [-order ordered|strict|unordered] [-unit contact|conversation] [-exclude X@A-B] [-breakdown F [-attribution A]] [-view steps|trends|time-to-convert|commerce] [-list] [-tenant T] [-preset P | -from D -to D] [-bucket day] [-format text|json|csv]")
-	var in inputFlags
-	var sc scopeFlags
-	var out outputFlags
+	var cf engineFlags
 	var df funnelDefFlags
 	var view string
 	var fromStep, toStep, bins int
 	var list bool
-	in.register(fs)
-	sc.register(fs)
-	out.register(fs)
+	cf.register(fs)
 	df.register(fs)
 	fs.StringVar(&view, "view", "steps", "steps (counts, drop-off, conversion, times), trends (conversion by entry period, see -by), time-to-convert (histogram), or commerce (initiated conversations → add to carts → conversions; no -steps needed)")
 	fs.IntVar(&fromStep, "from-step", 0, "trends and time-to-convert: the step conversion is measured from (1-based; default the first)")
 	fs.IntVar(&toStep, "to-step", 0, "trends and time-to-convert: the step conversion is measured to (1-based; default the last)")
 	fs.IntVar(&bins, "bins", 0, "time-to-convert: histogram bins (default ⌈∛n⌉)")
 	fs.BoolVar(&list, "list", false, "steps: list the units that reached each step and those that dropped before it")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := out.check(); err != nil {
+	if err := cf.parse(fs, args); err != nil {
 		return err
 	}
 	switch view {
@@ -181,11 +174,7 @@ func runFunnel(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := in.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	s, err := sc.resolve(ds)
+	ds, s, err := cf.load(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -194,31 +183,18 @@ func runFunnel(ctx context.Context, e *env, args []string) error {
 	var res any
 	switch view {
 	case "steps":
-		r, err := funnel.Steps(ctx, ds.store, q)
-		if err != nil {
-			return err
-		}
-		tables, res = r.Tables(), r
+		tables, res, err = tabulate(funnel.Steps(ctx, ds.store, q))
 	case "trends":
-		r, err := funnel.Trends(ctx, ds.store, funnel.TrendsQuery{Query: q, Calendar: s.Calendar(), Granularity: s.Granularity, FromStep: from, ToStep: to})
-		if err != nil {
-			return err
-		}
-		tables, res = r.Tables(), r
+		tables, res, err = tabulate(funnel.Trends(ctx, ds.store, funnel.TrendsQuery{Query: q, Calendar: s.Calendar(), Granularity: s.Granularity, FromStep: from, ToStep: to}))
 	case "time-to-convert":
-		r, err := funnel.TimeToConvert(ctx, ds.store, funnel.TimeToConvertQuery{Query: q, FromStep: from, ToStep: to, Bins: bins})
-		if err != nil {
-			return err
-		}
-		tables, res = r.Tables(), r
+		tables, res, err = tabulate(funnel.TimeToConvert(ctx, ds.store, funnel.TimeToConvertQuery{Query: q, FromStep: from, ToStep: to, Bins: bins}))
 	case "commerce":
-		r, err := funnel.Commerce(ctx, ds.store, funnel.CommerceQuery{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(), Granularity: s.Granularity, IncludeTest: s.IncludeTest})
-		if err != nil {
-			return err
-		}
-		tables, res = r.Tables(), r
+		tables, res, err = tabulate(funnel.Commerce(ctx, ds.store, funnel.CommerceQuery{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(), Granularity: s.Granularity, IncludeTest: s.IncludeTest}))
 	}
-	if out.format == "text" {
+	if err != nil {
+		return err
+	}
+	if cf.out.format == "text" {
 		fmt.Fprintf(e.stdout, "funnel (%s): tenant %s, %s, %s to %s (%s)\n", view, s.Tenant, s.Period,
 			s.Range.From.Format("2006-01-02 15:04"), s.Range.To.Format("2006-01-02 15:04"), s.TimeZone)
 		if view != "commerce" {
@@ -233,7 +209,7 @@ func runFunnel(ctx context.Context, e *env, args []string) error {
 			doc["breakdown"] = bd
 		}
 	}
-	return out.write(e.stdout, tables, doc)
+	return cf.out.write(e.stdout, tables, doc)
 }
 
 func describeSteps(d funnel.Definition) string {
@@ -259,14 +235,10 @@ func orDefault(s, d string) string {
 
 func runCampaigns(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "campaigns", "[-demo | file] [-campaign C [-version V]] [-users [-status S] [-stage S] [-session S]] [-history CONTACT -campaign C] [-tenant T] [-preset P | -from D -to D] [-format text|json|csv]")
-	var in inputFlags
-	var sc scopeFlags
-	var out outputFlags
+	var cf engineFlags
 	var camp, version, status, stage, session, history string
 	var users bool
-	in.register(fs)
-	sc.register(fs)
-	out.register(fs)
+	cf.register(fs)
 	fs.StringVar(&camp, "campaign", "", "only this campaign")
 	fs.StringVar(&version, "version", "", "with -campaign: only this version")
 	fs.BoolVar(&users, "users", false, "the per-user table instead of the summary")
@@ -274,10 +246,7 @@ func runCampaigns(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&stage, "stage", "", "with -users: only users at this stage: none, in_flow or finished")
 	fs.StringVar(&session, "session", "", "with -users: only users whose 24-hour session is open or closed (at -now)")
 	fs.StringVar(&history, "history", "", "the message history of this contact's deployment of -campaign (its latest in the period, or -version)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := out.check(); err != nil {
+	if err := cf.parse(fs, args); err != nil {
 		return err
 	}
 	if version != "" && camp == "" {
@@ -289,21 +258,20 @@ func runCampaigns(ctx context.Context, e *env, args []string) error {
 	if history != "" && (camp == "" || users) {
 		return errors.New("-history needs -campaign (and no -users)")
 	}
-	ds, err := in.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	s, err := sc.resolve(ds)
+	ds, s, err := cf.load(ctx, e, fs)
 	if err != nil {
 		return err
 	}
 	q := funnel.CampaignQuery{Tenant: s.Tenant, Range: s.Range, Campaign: camp, Version: version, IncludeTest: s.IncludeTest,
 		AsOf: s.Now, Status: funnel.DeploymentStatus(status), Stage: funnel.Stage(stage), Session: funnel.SessionStatus(session), Calendar: s.Calendar()}
-	header := func(what string) {
-		if out.format == "text" {
+	// write prints r under a text header saying what it is, or as JSON
+	// under key.
+	write := func(what, key string, r interface{ Tables() []cm.Table }) error {
+		if cf.out.format == "text" {
 			fmt.Fprintf(e.stdout, "%s: tenant %s, %s, %s to %s (%s)\n\n", what, s.Tenant, s.Period,
 				s.Range.From.Format("2006-01-02 15:04"), s.Range.To.Format("2006-01-02 15:04"), s.TimeZone)
 		}
+		return cf.out.write(e.stdout, r.Tables(), map[string]any{"scope": s, key: r})
 	}
 	switch {
 	case history != "":
@@ -312,22 +280,19 @@ func runCampaigns(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		header("campaign message history")
-		return out.write(e.stdout, h.Tables(), map[string]any{"scope": s, "history": h})
+		return write("campaign message history", "history", h)
 	case users:
 		res, err := funnel.CampaignUsers(ctx, ds.store, q)
 		if err != nil {
 			return err
 		}
-		header("campaign users (sessions at " + s.Now.Format(time.RFC3339) + ", " + strconv.Itoa(len(res.Users)) + " rows)")
-		return out.write(e.stdout, res.Tables(), map[string]any{"scope": s, "users": res})
+		return write("campaign users (sessions at "+s.Now.Format(time.RFC3339)+", "+strconv.Itoa(len(res.Users))+" rows)", "users", res)
 	default:
 		res, err := funnel.Campaigns(ctx, ds.store, q)
 		if err != nil {
 			return err
 		}
-		header("campaign deployments")
-		return out.write(e.stdout, res.Tables(), map[string]any{"scope": s, "campaigns": res})
+		return write("campaign deployments", "campaigns", res)
 	}
 }
 

@@ -83,30 +83,19 @@ func goalsNames(gs []goals.Goal) string {
 
 func runGoals(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "goals", "[-demo | file] [-goals defs.json] [-goal NAME,...] [-list N] [-tenant T] [-preset P | -from D -to D] [-bucket day|week|month] [-format text|json|csv]")
-	var in inputFlags
-	var sc scopeFlags
-	var out outputFlags
+	var cf engineFlags
 	var gf goalsDefFlags
 	var list int
-	in.register(fs)
-	sc.register(fs)
-	out.register(fs)
+	cf.register(fs)
 	gf.register(fs, "report only these goals (comma-separated names)")
 	fs.IntVar(&list, "list", 20, "text output: the conversations listed per goal, latest first (0: all); CSV and JSON list all")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := out.check(); err != nil {
+	if err := cf.parse(fs, args); err != nil {
 		return err
 	}
 	if list < 0 {
 		return fmt.Errorf("-list %d: must not be negative", list)
 	}
-	ds, err := in.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	s, err := sc.resolve(ds)
+	ds, s, err := cf.load(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -126,7 +115,7 @@ func runGoals(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	tables := res.Tables()
-	if out.format == "text" {
+	if cf.out.format == "text" {
 		src := "from " + gf.file
 		if deflt {
 			src = "the default set"
@@ -134,7 +123,7 @@ func runGoals(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "goals: tenant %s, %s (%s), %d goals (%s)\n\n", s.Tenant, s.Period, s.TimeZone, len(gs), src)
 		tables[len(tables)-1] = goalsRecent(res, list)
 	}
-	return out.write(e.stdout, tables, map[string]any{"scope": s, "definitions": gs, "default_definitions": deflt, "goals": res})
+	return cf.out.write(e.stdout, tables, map[string]any{"scope": s, "definitions": gs, "default_definitions": deflt, "goals": res})
 }
 
 // goalsRecent lists the latest n conversations behind each goal's
@@ -158,26 +147,19 @@ func goalsRecent(res *goals.Result, n int) cm.Table {
 
 func runFlows(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "flows", "[-demo | file] [-flow F [-version V]] [-run-timeout 24h] [-dropped] [-goals defs.json -goal NAME] [-baseline V] [-tenant T] [-preset P | -from D -to D] [-format text|json|csv]")
-	var in inputFlags
-	var sc scopeFlags
-	var out outputFlags
+	var cf engineFlags
 	var gf goalsDefFlags
 	var flow, version, baseline string
 	var timeout time.Duration
 	var dropped bool
-	in.register(fs)
-	sc.register(fs)
-	out.register(fs)
+	cf.register(fs)
 	gf.register(fs, "goal the versions are compared on, a name from -goals or the default set (default: each flow's completion)")
 	fs.StringVar(&flow, "flow", "", "report only this flow")
 	fs.StringVar(&version, "version", "", "with -flow: report only this version's runs and drop-out")
 	fs.StringVar(&baseline, "baseline", "", "version the others are compared with (default: the first in natural order, v2 before v10)")
 	fs.DurationVar(&timeout, "run-timeout", goals.DefaultRunTimeout, "a run with no step for this long has ended")
 	fs.BoolVar(&dropped, "dropped", false, "list every dropped run and the node where it stopped")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := out.check(); err != nil {
+	if err := cf.parse(fs, args); err != nil {
 		return err
 	}
 	if version != "" && flow == "" {
@@ -189,11 +171,7 @@ func runFlows(ctx context.Context, e *env, args []string) error {
 	if gf.only != "" && strings.Contains(gf.only, ",") {
 		return fmt.Errorf("-goal %q: the versions are compared on one goal", gf.only)
 	}
-	ds, err := in.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	s, err := sc.resolve(ds)
+	ds, s, err := cf.load(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -225,7 +203,7 @@ func runFlows(ctx context.Context, e *env, args []string) error {
 	for _, c := range comparisons {
 		tables = append(tables, c.Tables()...)
 	}
-	if out.format == "text" {
+	if cf.out.format == "text" {
 		what := "every flow"
 		if flow != "" {
 			what = "flow " + flow
@@ -235,7 +213,7 @@ func runFlows(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "flows: tenant %s, %s (%s), %s, runs end after %s without a step\n\n", s.Tenant, s.Period, s.TimeZone, what, timeout)
 	}
-	return out.write(e.stdout, tables, map[string]any{"scope": s, "flows": res, "versions": comparisons})
+	return cf.out.write(e.stdout, tables, map[string]any{"scope": s, "flows": res, "versions": comparisons})
 }
 
 // goalsCompare compares the versions of every flow of res that has more

@@ -57,23 +57,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "report", "[-demo | file] [-tenant T] [-preset P | -from D -to D] [-rates card.json|card.csv] [-format text|json|csv]")
 	var rates string
 	fs.StringVar(&rates, "rates", "", "rate card pricing the credits section and the conversation cost (default: the example card shipped with convometrics, illustrative prices)")
-	var in inputFlags
-	var sc scopeFlags
-	var out outputFlags
-	in.register(fs)
-	sc.register(fs)
-	out.register(fs)
-	if err := parseFlags(fs, args); err != nil {
+	var cf engineFlags
+	cf.register(fs)
+	if err := cf.parse(fs, args); err != nil {
 		return err
 	}
-	if err := out.check(); err != nil {
-		return err
-	}
-	ds, err := in.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	s, err := sc.resolve(ds)
+	ds, s, err := cf.load(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -91,7 +80,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 			sections = append(sections, sec)
 		}
 	}
-	return writeReport(e.stdout, &out, ri, sections)
+	return writeReport(e.stdout, &cf.out, ri, sections)
 }
 
 func writeReport(w io.Writer, out *outputFlags, ri *reportInput, sections []*section) error {

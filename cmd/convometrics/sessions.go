@@ -218,22 +218,15 @@ func scopeHeader(w io.Writer, what string, s scope) {
 
 func runSessions(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "sessions", "[-demo | file] [-view overview|list|windows] [-tenant T] [-preset P | -from D -to D] [-bucket day] [filters] [options] [-format text|json|csv]")
-	var in inputFlags
-	var sc scopeFlags
-	var out outputFlags
+	var cf engineFlags
 	var sf sessionFlags
 	var view string
-	in.register(fs)
-	sc.register(fs)
-	out.register(fs)
+	cf.register(fs)
 	sf.register(fs)
 	var rates string
 	fs.StringVar(&rates, "rates", "", "rate card (.json or .csv) pricing the conversation cost through the credits engine (default: the amounts recorded on message.sent events)")
 	fs.StringVar(&view, "view", "overview", "overview (sessions, contacts, messages, responses, bot outcomes, cost, snapshots and series), list (one row per session active in the period) or windows (24-hour windows open now, sends outside a window)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := out.check(); err != nil {
+	if err := cf.parse(fs, args); err != nil {
 		return err
 	}
 	switch view {
@@ -241,11 +234,7 @@ func runSessions(ctx context.Context, e *env, args []string) error {
 	default:
 		return fmt.Errorf("-view %q: want overview, list or windows", view)
 	}
-	ds, err := in.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	s, err := sc.resolve(ds)
+	ds, s, err := cf.load(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -266,57 +255,37 @@ func runSessions(ctx context.Context, e *env, args []string) error {
 	var data any
 	switch view {
 	case "overview":
-		r, err := session.Overview(ctx, ds.store, q)
-		if err != nil {
-			return err
-		}
-		tables, data = r.Tables(), r
+		tables, data, err = tabulate(session.Overview(ctx, ds.store, q))
 	case "list":
-		r, err := session.Sessions(ctx, ds.store, q)
-		if err != nil {
-			return err
-		}
-		tables, data = r.Tables(), r
+		tables, data, err = tabulate(session.Sessions(ctx, ds.store, q))
 	case "windows":
-		r, err := session.Windows(ctx, ds.store, q)
-		if err != nil {
-			return err
-		}
-		tables, data = r.Tables(), r
+		tables, data, err = tabulate(session.Windows(ctx, ds.store, q))
 	}
-	if out.format == "text" {
+	if err != nil {
+		return err
+	}
+	if cf.out.format == "text" {
 		scopeHeader(e.stdout, "sessions", s)
 	}
-	return out.write(e.stdout, tables, map[string]any{"scope": s, "options": q.Options, "filter": q.Filter, view: data})
+	return cf.out.write(e.stdout, tables, map[string]any{"scope": s, "options": q.Options, "filter": q.Filter, view: data})
 }
 
 func runAgents(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "agents", "[-demo | file] [-view all|agents|teams|members|inboxes|series|assist] [-tenant T] [-preset P | -from D -to D] [-bucket day] [filters] [options] [-format text|json|csv]")
-	var in inputFlags
-	var sc scopeFlags
-	var out outputFlags
+	var cf engineFlags
 	var sf sessionFlags
 	var view string
-	in.register(fs)
-	sc.register(fs)
-	out.register(fs)
+	cf.register(fs)
 	sf.register(fs)
 	fs.StringVar(&view, "view", "all", "all, agents, teams, members (all members of each team), inboxes, series (each agent by -by period) or assist (agent-assist usage and accuracy)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := out.check(); err != nil {
+	if err := cf.parse(fs, args); err != nil {
 		return err
 	}
 	pick := map[string]int{"agents": 0, "teams": 1, "members": 2, "inboxes": 3, "series": 4}
 	if _, ok := pick[view]; !ok && view != "all" && view != "assist" {
 		return fmt.Errorf("-view %q: want all, agents, teams, members, inboxes, series or assist", view)
 	}
-	ds, err := in.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	s, err := sc.resolve(ds)
+	ds, s, err := cf.load(ctx, e, fs)
 	if err != nil {
 		return err
 	}
@@ -327,11 +296,10 @@ func runAgents(ctx context.Context, e *env, args []string) error {
 	doc := map[string]any{"scope": s, "options": q.Options, "filter": q.Filter}
 	var tables []cm.Table
 	if view != "assist" {
-		r, err := session.Agents(ctx, ds.store, q)
+		t, r, err := tabulate(session.Agents(ctx, ds.store, q))
 		if err != nil {
 			return err
 		}
-		t := r.Tables()
 		if i, ok := pick[view]; ok {
 			t = t[i : i+1]
 		}
@@ -339,17 +307,17 @@ func runAgents(ctx context.Context, e *env, args []string) error {
 		doc["agents"] = r
 	}
 	if view == "all" || view == "assist" {
-		r, err := session.Assist(ctx, ds.store, q)
+		t, r, err := tabulate(session.Assist(ctx, ds.store, q))
 		if err != nil {
 			return err
 		}
-		tables = append(tables, r.Tables()...)
+		tables = append(tables, t...)
 		doc["assist"] = r
 	}
-	if out.format == "text" {
+	if cf.out.format == "text" {
 		scopeHeader(e.stdout, "agents", s)
 	}
-	return out.write(e.stdout, tables, doc)
+	return cf.out.write(e.stdout, tables, doc)
 }
 
 // sessionSection is the session engine's part of report: the overview's

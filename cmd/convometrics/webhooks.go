@@ -62,10 +62,7 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 	var out outputFlags
 	sc.register(fs)
 	out.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := out.check(); err != nil {
+	if err := parseFormat(fs, args, &out); err != nil {
 		return err
 	}
 	opts := whatsapp.Options{Tenant: *defTenant, HashMessageIDs: *hashIDs}
