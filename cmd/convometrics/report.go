@@ -66,6 +66,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	return printReport(ctx, e.stdout, &cf.out, ds, s, rates)
+}
+
+// printReport computes every section of the report of ds in scope s, with
+// the rate card named by rates ("" for the example card), and writes it.
+func printReport(ctx context.Context, w io.Writer, out *outputFlags, ds *dataset, s scope, rates string) error {
 	ri, err := newReportInput(ds, s, rates)
 	if err != nil {
 		return err
@@ -80,7 +86,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 			sections = append(sections, sec)
 		}
 	}
-	return writeReport(e.stdout, &cf.out, ri, sections)
+	return writeReport(w, out, ri, sections)
 }
 
 func writeReport(w io.Writer, out *outputFlags, ri *reportInput, sections []*section) error {

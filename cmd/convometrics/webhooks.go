@@ -269,19 +269,5 @@ func (s *reportSink) finish(ctx context.Context, e *env, sc *scopeFlags, out *ou
 	if err != nil {
 		return err
 	}
-	ri, err := newReportInput(s.ds, scope, "")
-	if err != nil {
-		return err
-	}
-	var sections []*section
-	for _, f := range reportSections() {
-		sec, err := f(ctx, ri)
-		if err != nil {
-			return err
-		}
-		if sec != nil {
-			sections = append(sections, sec)
-		}
-	}
-	return writeReport(e.stdout, out, ri, sections)
+	return printReport(ctx, e.stdout, out, s.ds, scope, "")
 }
