@@ -400,6 +400,19 @@ func tabulate[R interface{ Tables() []cm.Table }](r R, err error) ([]cm.Table, a
 	return r.Tables(), r, nil
 }
 
+// describe names the scope as command headers print it: "tenant acme,
+// last_7_days, 2026-10-26 00:00 to 2026-11-02 00:00 (Europe/Istanbul)".
+func (s scope) describe() string {
+	return fmt.Sprintf("tenant %s, %s, %s to %s (%s)", s.Tenant, s.Period,
+		s.Range.From.Format("2006-01-02 15:04"), s.Range.To.Format("2006-01-02 15:04"), s.TimeZone)
+}
+
+// scopeHeader prints the text header "convometrics WHAT: SCOPE" and a
+// blank line.
+func scopeHeader(w io.Writer, what string, s scope) {
+	fmt.Fprintf(w, "convometrics %s: %s\n\n", what, s.describe())
+}
+
 // progress prints a running count on stderr when it is a terminal.
 type progress struct {
 	e     *env

@@ -132,8 +132,7 @@ func runCredits(ctx context.Context, e *env, args []string) error {
 }
 
 func writeCreditsHeader(w io.Writer, s scope, card *credits.RateCard, example bool) {
-	fmt.Fprintf(w, "convometrics credits: tenant %s, %s, %s to %s (%s)\n", s.Tenant, s.Period,
-		s.Range.From.Format("2006-01-02 15:04"), s.Range.To.Format("2006-01-02 15:04"), s.TimeZone)
+	fmt.Fprintf(w, "convometrics credits: %s\n", s.describe())
 	fmt.Fprintf(w, "rate card: %s", card.Name)
 	if example {
 		fmt.Fprintf(w, " (%s)", exampleCardNote)

@@ -195,8 +195,7 @@ func runFunnel(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if cf.out.format == "text" {
-		fmt.Fprintf(e.stdout, "funnel (%s): tenant %s, %s, %s to %s (%s)\n", view, s.Tenant, s.Period,
-			s.Range.From.Format("2006-01-02 15:04"), s.Range.To.Format("2006-01-02 15:04"), s.TimeZone)
+		fmt.Fprintf(e.stdout, "funnel (%s): %s\n", view, s.describe())
 		if view != "commerce" {
 			fmt.Fprintf(e.stdout, "steps %s; order %s, window %s, unit %s\n", describeSteps(def), orDefault(string(def.Order), "ordered"), def.Window, orDefault(string(def.Unit), "contact"))
 		}
@@ -268,8 +267,7 @@ func runCampaigns(ctx context.Context, e *env, args []string) error {
 	// under key.
 	write := func(what, key string, r interface{ Tables() []cm.Table }) error {
 		if cf.out.format == "text" {
-			fmt.Fprintf(e.stdout, "%s: tenant %s, %s, %s to %s (%s)\n\n", what, s.Tenant, s.Period,
-				s.Range.From.Format("2006-01-02 15:04"), s.Range.To.Format("2006-01-02 15:04"), s.TimeZone)
+			fmt.Fprintf(e.stdout, "%s: %s\n\n", what, s.describe())
 		}
 		return cf.out.write(e.stdout, r.Tables(), map[string]any{"scope": s, key: r})
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strconv"
 
@@ -103,8 +102,7 @@ func writeReport(w io.Writer, out *outputFlags, ri *reportInput, sections []*sec
 		tables = append(tables, sec.Tables...)
 	}
 	if out.format == "text" {
-		fmt.Fprintf(w, "convometrics report: tenant %s, %s, %s to %s (%s)\n\n", s.Tenant, s.Period,
-			s.Range.From.Format("2006-01-02 15:04"), s.Range.To.Format("2006-01-02 15:04"), s.TimeZone)
+		scopeHeader(w, "report", s)
 	}
 	return out.write(w, tables, nil)
 }

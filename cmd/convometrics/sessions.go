@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -209,11 +208,6 @@ func weekStartGiven(fs *flag.FlagSet) bool {
 		}
 	})
 	return set
-}
-
-func scopeHeader(w io.Writer, what string, s scope) {
-	fmt.Fprintf(w, "convometrics %s: tenant %s, %s, %s to %s (%s)\n\n", what, s.Tenant, s.Period,
-		s.Range.From.Format("2006-01-02 15:04"), s.Range.To.Format("2006-01-02 15:04"), s.TimeZone)
 }
 
 func runSessions(ctx context.Context, e *env, args []string) error {
