@@ -67,6 +67,33 @@ type dataset struct {
 	latest     map[string]time.Time // latest event time per tenant
 }
 
+// newDataset returns an empty dataset.
+func newDataset(fromDemo bool) *dataset {
+	return &dataset{store: memstore.New(), perTenant: map[string]int{}, latest: map[string]time.Time{}, fromDemo: fromDemo}
+}
+
+// add appends events to the store and counts them: events stored and
+// repeats ignored, and per tenant the events given and the latest time.
+func (d *dataset) add(ctx context.Context, events []cm.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	res, err := d.store.Append(ctx, events...)
+	if err != nil {
+		return err
+	}
+	d.events += res.Appended
+	d.duplicates += res.Duplicates
+	for i := range events {
+		ev := &events[i]
+		d.perTenant[ev.Tenant]++
+		if ev.Time.After(d.latest[ev.Tenant]) {
+			d.latest[ev.Tenant] = ev.Time
+		}
+	}
+	return nil
+}
+
 // tenants returns the tenants, most events first (ties by name).
 func (d *dataset) tenants() []string {
 	out := make([]string, 0, len(d.perTenant))
@@ -85,28 +112,21 @@ func (d *dataset) tenants() []string {
 // load reads the input named by the flags (the first argument, "-" or none
 // for stdin) into a memstore.
 func (f *inputFlags) load(ctx context.Context, e *env, fs *flag.FlagSet) (*dataset, error) {
-	ds := &dataset{store: memstore.New(), perTenant: map[string]int{}, latest: map[string]time.Time{}, fromDemo: f.demo}
+	ds := newDataset(f.demo)
 	batch := make([]cm.Event, 0, 4096)
 	prog := newProgress(e, "loaded")
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		res, err := ds.store.Append(ctx, batch...)
-		if err != nil {
+		if err := ds.add(ctx, batch); err != nil {
 			return err
 		}
-		ds.events += res.Appended
-		ds.duplicates += res.Duplicates
 		batch = batch[:0]
 		prog.set(ds.events + ds.duplicates)
 		return nil
 	}
 	add := func(ev cm.Event) error {
-		ds.perTenant[ev.Tenant]++
-		if ev.Time.After(ds.latest[ev.Tenant]) {
-			ds.latest[ev.Tenant] = ev.Time
-		}
 		batch = append(batch, ev)
 		if len(batch) == cap(batch) {
 			return flush()

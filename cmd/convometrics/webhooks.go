@@ -16,10 +16,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	cm "github.com/convometrics/convometrics"
-	"github.com/convometrics/convometrics/memstore"
 	"github.com/convometrics/convometrics/whatsapp"
 )
 
@@ -241,27 +239,11 @@ func (s *jsonlSink) finish(context.Context, *env, *scopeFlags, *outputFlags) err
 type reportSink struct{ ds *dataset }
 
 func newReportSink() *reportSink {
-	return &reportSink{ds: &dataset{store: memstore.New(), perTenant: map[string]int{}, latest: map[string]time.Time{}}}
+	return &reportSink{ds: newDataset(false)}
 }
 
 func (s *reportSink) add(ctx context.Context, events []cm.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	res, err := s.ds.store.Append(ctx, events...)
-	if err != nil {
-		return err
-	}
-	s.ds.events += res.Appended
-	s.ds.duplicates += res.Duplicates
-	for i := range events {
-		ev := &events[i]
-		s.ds.perTenant[ev.Tenant]++
-		if ev.Time.After(s.ds.latest[ev.Tenant]) {
-			s.ds.latest[ev.Tenant] = ev.Time
-		}
-	}
-	return nil
+	return s.ds.add(ctx, events)
 }
 
 func (s *reportSink) finish(ctx context.Context, e *env, sc *scopeFlags, out *outputFlags) error {
