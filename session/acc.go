@@ -198,14 +198,24 @@ func (a *Accumulator) Merge(o *Accumulator) error {
 	if !a.c.sameAs(o.c) || a.parts != o.parts {
 		return ErrIncompatible
 	}
+	a.merge(o, false)
+	return nil
+}
+
+// absorb merges o, a partial accumulator of the same fold that is dropped
+// afterwards, into a, taking o's buffers where that saves copying them.
+func (a *Accumulator) absorb(o *Accumulator) { a.merge(o, true) }
+
+// merge adds o into a; with steal set, o is left unusable.
+func (a *Accumulator) merge(o *Accumulator, steal bool) {
 	if a.parts&partOverview != 0 {
-		a.ov.merge(&o.ov)
+		a.ov.merge(&o.ov, steal)
 	}
 	if a.parts&partAgents != 0 {
-		mergePerfMap(a.agents, o.agents)
-		mergePerfMap(a.teams, o.teams)
-		mergePerfMap(a.inboxes, o.inboxes)
-		a.all.merge(o.all)
+		mergePerfMap(a.agents, o.agents, steal)
+		mergePerfMap(a.teams, o.teams, steal)
+		mergePerfMap(a.inboxes, o.inboxes, steal)
+		a.all.merge(o.all, steal)
 		for k := range o.pairs {
 			a.pairs[k] = struct{}{}
 		}
@@ -230,7 +240,6 @@ func (a *Accumulator) Merge(o *Accumulator) error {
 	a.windows = append(a.windows, o.windows...)
 	a.outside = append(a.outside, o.outside...)
 	a.list = append(a.list, o.list...)
-	return nil
 }
 
 func (c *compiled) sameAs(o *compiled) bool {
@@ -319,7 +328,7 @@ func addInts(a, b []int) {
 	}
 }
 
-func (o *overviewAcc) merge(p *overviewAcc) {
+func (o *overviewAcc) merge(p *overviewAcc, steal bool) {
 	for _, x := range [][2][]int{{o.activeSessions, p.activeSessions}, {o.newSessions, p.newSessions},
 		{o.newIncoming, p.newIncoming}, {o.contacts, p.contacts}, {o.newContacts, p.newContacts},
 		{o.activeContacts, p.activeContacts}, {o.received, p.received}, {o.mpsNum, p.mpsNum},
@@ -337,8 +346,8 @@ func (o *overviewAcc) merge(p *overviewAcc) {
 	o.contactsTotal += p.contactsTotal
 	o.activeContactsTotal += p.activeContactsTotal
 	for i := range o.respTime {
-		o.respTime[i].merge(&p.respTime[i])
-		o.firstResp[i].merge(&p.firstResp[i])
+		o.respTime[i].mergeFrom(&p.respTime[i], steal)
+		o.firstResp[i].mergeFrom(&p.firstResp[i], steal)
 		o.snaps[i].add(&p.snaps[i])
 		o.cost[i].merge(&p.cost[i])
 	}
@@ -364,7 +373,7 @@ func newPerf(n int) *perfAcc {
 		frt: make([]durs, n), reply: make([]durs, n), resTime: make([]durs, n)}
 }
 
-func (p *perfAcc) merge(o *perfAcc) {
+func (p *perfAcc) merge(o *perfAcc, steal bool) {
 	p.activeNow += o.activeNow
 	p.activeEnd += o.activeEnd
 	addInts(p.assigned, o.assigned)
@@ -372,9 +381,9 @@ func (p *perfAcc) merge(o *perfAcc) {
 	addInts(p.msgs, o.msgs)
 	addInts(p.resolutions, o.resolutions)
 	for i := range p.frt {
-		p.frt[i].merge(&o.frt[i])
-		p.reply[i].merge(&o.reply[i])
-		p.resTime[i].merge(&o.resTime[i])
+		p.frt[i].mergeFrom(&o.frt[i], steal)
+		p.reply[i].mergeFrom(&o.reply[i], steal)
+		p.resTime[i].mergeFrom(&o.resTime[i], steal)
 	}
 	for i := range p.sla {
 		p.sla[i].met += o.sla[i].met
@@ -385,15 +394,20 @@ func (p *perfAcc) merge(o *perfAcc) {
 
 func (p *perfAcc) clone() *perfAcc {
 	c := newPerf(len(p.msgs))
-	c.merge(p)
+	c.merge(p, false)
 	return c
 }
 
-func mergePerfMap(dst, src map[string]*perfAcc) {
+// mergePerfMap merges src into dst; with steal set, dst may take src's
+// rows.
+func mergePerfMap(dst, src map[string]*perfAcc, steal bool) {
 	for k, v := range src {
-		if d := dst[k]; d != nil {
-			d.merge(v)
-		} else {
+		switch d := dst[k]; {
+		case d != nil:
+			d.merge(v, steal)
+		case steal:
+			dst[k] = v
+		default:
 			dst[k] = v.clone()
 		}
 	}

@@ -147,7 +147,7 @@ func (a *Accumulator) Agents() *AgentsResult {
 		sum := newPerf(c.buckets.Len())
 		for _, ag := range m {
 			if p := a.agents[ag]; p != nil {
-				sum.merge(p)
+				sum.merge(p, false)
 			}
 		}
 		res.TeamMembers = append(res.TeamMembers, TeamMembers{Team: t, Members: m, Performance: a.perf(t, sum)})

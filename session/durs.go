@@ -16,6 +16,21 @@ type durs struct{ v []int64 }
 func (d *durs) add(ns int64)  { d.v = append(d.v, ns) }
 func (d *durs) merge(o *durs) { d.v = append(d.v, o.v...) }
 
+// mergeFrom merges o into d; with steal set, o is left empty and d may take
+// its buffer: the longer of the two is kept and the shorter appended to it
+// (the durations are a multiset, their order never matters).
+func (d *durs) mergeFrom(o *durs, steal bool) {
+	if !steal {
+		d.merge(o)
+		return
+	}
+	if len(o.v) > len(d.v) {
+		d.v, o.v = o.v, d.v
+	}
+	d.v = append(d.v, o.v...)
+	o.v = nil
+}
+
 // stats summarises the durations as cm.DurationStats defines: mean
 // truncated to the nanosecond (computed exactly, in 128 bits), median the
 // middle value or the midpoint of the two middle values (rounded down),

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"sync"
+	"sync/atomic"
 
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/internal/frame"
@@ -444,56 +446,123 @@ func (a *Accumulator) foldFrameCtx(ctx context.Context, f *frame.Frame) error {
 	if f.Len() >= minIndexRows && a.c.q.Filter.IsZero() && a.c.now >= a.c.from {
 		idx = contactIndexOf(a.c, f, a.sched)
 	}
-	runs := f.Split(parallelism(f))
-	accs := make([]*Accumulator, len(runs))
-	errs := make([]error, len(runs))
-	f.Parallel(len(runs), func(run, lo, hi int) {
+	// the contacts are cut into many small chunks that the workers take
+	// in turn, so that the cores finish together however unevenly the
+	// index lets them skip; each worker folds into its own accumulator
+	chunks := f.Split(numChunks(f))
+	nw := min(numWorkers(f), len(chunks))
+	accs := make([]*Accumulator, nw)
+	errs := make([]error, nw)
+	// the lists are kept per chunk and joined in chunk order (the order
+	// of the contacts), so that they come out as from a single pass
+	var lists []foldLists
+	if a.parts&(partList|partWindows) != 0 {
+		lists = make([]foldLists, len(chunks))
+	}
+	var next atomic.Int64
+	inParallel(nw, func(wi int) {
 		ra := newAcc(a.c, a.parts)
 		w := newWorker(a.c, x, ra, a.sched)
-		for g := lo; g < hi; g++ {
-			if (g-lo)&1023 == 0 {
-				if err := ctx.Err(); err != nil {
-					errs[run] = err
-					return
-				}
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(chunks) {
+				break
 			}
-			glo, ghi := f.Group(g)
-			if idx != nil {
-				if a.c.quiet(idx, f, g, ghi) {
-					w.quietContact(idx.firstIn[g])
-					continue
+			lo, hi := chunks[i][0], chunks[i][1]
+			for g := lo; g < hi; g++ {
+				if (g-lo)&1023 == 0 {
+					if err := ctx.Err(); err != nil {
+						errs[wi] = err
+						return
+					}
 				}
-				if k := idx.restart(f, g, a.c.from-day); k > glo {
-					w.contactRowsFrom(k, ghi, idx.firstIn[g])
-					continue
+				glo, ghi := f.Group(g)
+				if idx != nil {
+					if a.c.quiet(idx, f, g, ghi) {
+						w.quietContact(idx.firstIn[g])
+						continue
+					}
+					if k := idx.restart(f, g, a.c.from-day); k > glo {
+						w.contactRowsFrom(k, ghi, idx.firstIn[g])
+						continue
+					}
 				}
+				w.contactRows(glo, ghi)
 			}
-			w.contactRows(glo, ghi)
+			if lists != nil {
+				lists[i] = ra.takeLists()
+			}
 		}
 		w.finishRun()
-		accs[run] = ra
+		accs[wi] = ra
 	})
-	for i, ra := range accs {
-		if errs[i] != nil {
-			return errs[i]
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
-		if ra != nil {
-			if err := a.Merge(ra); err != nil {
-				return err
-			}
-		}
+	}
+	for _, ra := range accs {
+		a.absorb(ra)
+	}
+	for i := range lists {
+		a.windows = append(a.windows, lists[i].windows...)
+		a.outside = append(a.outside, lists[i].outside...)
+		a.list = append(a.list, lists[i].list...)
 	}
 	return nil
 }
 
-// parallelism is the number of runs a frame is folded in: four per core,
-// so that a core whose runs were mostly skipped (contacts quiet since
-// before the range) takes over others' instead of idling.
-func parallelism(f *frame.Frame) int {
-	if f.Len() < 1<<14 {
+// foldLists are the lists one chunk of contacts adds to an accumulator.
+type foldLists struct {
+	windows []OpenWindow
+	outside []OutsideSend
+	list    []SessionRow
+}
+
+// takeLists removes the lists from a and returns them.
+func (a *Accumulator) takeLists() foldLists {
+	l := foldLists{a.windows, a.outside, a.list}
+	a.windows, a.outside, a.list = nil, nil, nil
+	return l
+}
+
+// minParallelRows is the smallest frame folded on several cores (a
+// variable for tests).
+var minParallelRows = 1 << 14
+
+// numWorkers is the number of goroutines a frame is folded on: one per
+// core.
+func numWorkers(f *frame.Frame) int {
+	if f.Len() < minParallelRows {
 		return 1
 	}
-	return 4 * runtime.GOMAXPROCS(0)
+	return runtime.GOMAXPROCS(0)
+}
+
+// numChunks is the number of chunks a frame's contacts are cut into: 64
+// per worker, so that a worker whose chunks were mostly skipped (contacts
+// quiet since before the range) takes over others' instead of idling, and
+// the last chunk to finish is short.
+func numChunks(f *frame.Frame) int {
+	if n := numWorkers(f); n > 1 {
+		return 64 * n
+	}
+	return 1
+}
+
+// inParallel calls fn(0) to fn(n-1) on n goroutines (fn(0) on the calling
+// one) and waits for them.
+func inParallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	for i := 1; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(i)
+		}()
+	}
+	fn(0)
+	wg.Wait()
 }
 
 // finishRun turns the run's id-keyed membership pairs into strings.

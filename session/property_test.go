@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -359,5 +361,27 @@ func TestMergeByContent(t *testing.T) {
 	y, _ = NewAccumulator(q2)
 	if err := x.Merge(y); !errors.Is(err, ErrIncompatible) {
 		t.Fatalf("another SLA target: %v", err)
+	}
+}
+
+// Folding a frame on several workers, which take its chunks of contacts
+// in whatever order they come to them, gives exactly the single-worker
+// answer.
+func TestParallelFoldIsExact(t *testing.T) {
+	s := store(t, demoEvents)
+	defer func(n, m int) { minParallelRows, minIndexRows = n, m }(minParallelRows, minIndexRows)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	for _, index := range []int{0, 1 << 40} {
+		minIndexRows = index
+		for _, tenant := range []string{"acme", "umbrella"} {
+			for qi, q := range demoQueries(tenant) {
+				minParallelRows = 1 << 40
+				want := foldAll(t, s, q)
+				minParallelRows = 0
+				got := foldAll(t, s, q)
+				name := fmt.Sprintf("%s/%c index %v", tenant, 'a'+qi, index == 0)
+				sameResults(t, name+" on four workers", want, got)
+			}
+		}
 	}
 }
