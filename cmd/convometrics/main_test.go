@@ -98,3 +98,31 @@ func TestReportFromStdin(t *testing.T) {
 		t.Fatalf("a 365-day range: exit %d %s", code, errs)
 	}
 }
+
+// TestFlagChecksBeforeInput: every command checks -format and its own
+// flags before it reads any input, so a bad flag is reported as such even
+// when the input file does not exist.
+func TestFlagChecksBeforeInput(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.jsonl")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "-format", "xml"}, `-format "xml": want text, json or csv`},
+		{[]string{"sessions", "-view", "bogus"}, `-view "bogus": want overview, list or windows`},
+		{[]string{"agents", "-view", "bogus"}, `-view "bogus": want all, agents`},
+		{[]string{"funnel", "-bins", "-1"}, "-bins -1: must not be negative"},
+		{[]string{"campaigns", "-version", "v1"}, "-version needs -campaign"},
+		{[]string{"goals", "-list", "-1"}, "-list -1: must not be negative"},
+		{[]string{"flows", "-run-timeout", "0s"}, "-run-timeout 0s: must be more than 0"},
+		{[]string{"attribution", "-lookback", "0d"}, `-lookback "0d": must be more than 0`},
+		{[]string{"payments", "-reference-window", "0d"}, `-reference-window "0d": must be more than 0`},
+		{[]string{"credits", "-burn-days", "0"}, "-burn-days 0: want at least 1"},
+		{[]string{"webhooks", "-format", "xml"}, `-format "xml": want text, json or csv`},
+	} {
+		code, _, errs := runCLI(t, "", append(c.args, missing)...)
+		if code != 1 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and %q", c.args, code, errs, c.want)
+		}
+	}
+}
