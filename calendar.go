@@ -1,6 +1,7 @@
 package convometrics
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -111,6 +112,55 @@ func (c Calendar) Location() *time.Location {
 		return time.UTC
 	}
 	return c.loc
+}
+
+// calendarJSON is the JSON form of a Calendar.
+type calendarJSON struct {
+	TimeZone  string `json:"time_zone"`
+	WeekStart string `json:"week_start"`
+}
+
+// MarshalJSON writes the calendar as {"time_zone": "Europe/Istanbul",
+// "week_start": "monday"}, so that a query sent to another process buckets
+// in the same zone.
+func (c Calendar) MarshalJSON() ([]byte, error) {
+	return json.Marshal(calendarJSON{c.Location().String(), strings.ToLower(c.WeekStart().String())})
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes; an empty time_zone is
+// UTC and an empty week_start Monday.
+func (c *Calendar) UnmarshalJSON(b []byte) error {
+	var v calendarJSON
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	loc := time.UTC
+	if v.TimeZone != "" {
+		l, err := time.LoadLocation(v.TimeZone)
+		if err != nil {
+			return fmt.Errorf("convometrics: calendar: time_zone %q: %w", v.TimeZone, ErrUnknownValue)
+		}
+		loc = l
+	}
+	cal := NewCalendar(loc)
+	if v.WeekStart != "" {
+		d, ok := weekdayByName(v.WeekStart)
+		if !ok {
+			return fmt.Errorf("convometrics: calendar: week_start %q: %w (want a day name such as monday)", v.WeekStart, ErrUnknownValue)
+		}
+		cal = cal.WithWeekStart(d)
+	}
+	*c = cal
+	return nil
+}
+
+func weekdayByName(s string) (time.Weekday, bool) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(d.String(), s) {
+			return d, true
+		}
+	}
+	return 0, false
 }
 
 // WeekStart returns the first day of the calendar's weeks.
@@ -276,6 +326,14 @@ func (c Calendar) CustomRange(from, to time.Time, opts RangeOptions) (Range, err
 		}
 	}
 	return r, nil
+}
+
+// CheckRange checks the range of a question as [Calendar.CustomRange]
+// does: bounded, non-empty, and at most MaxCustomDays calendar days of c
+// unless opts.AllowLong. Every engine checks its query's range with it.
+func (c Calendar) CheckRange(r Range, opts RangeOptions) error {
+	_, err := c.CustomRange(r.From, r.To, opts)
+	return err
 }
 
 // DateRange returns the range of whole local days from the start of date

@@ -1,6 +1,7 @@
 package convometrics_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -182,5 +183,53 @@ func TestRange(t *testing.T) {
 	}
 	if !(cm.Range{}).Contains(time.Unix(0, 0)) || !(cm.Range{From: r.From}).Contains(utc("2100-01-01T00:00:00Z")) {
 		t.Fatal("open bounds")
+	}
+}
+
+func TestCalendarJSON(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := cm.NewCalendar(berlin).WithWeekStart(time.Sunday)
+	b, err := json.Marshal(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"time_zone":"Europe/Berlin","week_start":"sunday"}` {
+		t.Fatalf("marshal: %s", b)
+	}
+	var back cm.Calendar
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Location().String() != "Europe/Berlin" || back.WeekStart() != time.Sunday {
+		t.Fatalf("round trip: %v %v", back.Location(), back.WeekStart())
+	}
+	var zero cm.Calendar
+	if err := json.Unmarshal([]byte(`{}`), &zero); err != nil || zero.Location() != time.UTC || zero.WeekStart() != time.Monday {
+		t.Fatalf("empty object: %v %v %v", err, zero.Location(), zero.WeekStart())
+	}
+	for _, in := range []string{`{"time_zone":"Mars/Olympus"}`, `{"week_start":"someday"}`} {
+		if err := json.Unmarshal([]byte(in), &zero); !errors.Is(err, cm.ErrUnknownValue) {
+			t.Errorf("%s: %v, want ErrUnknownValue", in, err)
+		}
+	}
+}
+
+func TestCheckRange(t *testing.T) {
+	cal := cm.NewCalendar(time.UTC)
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := cal.CheckRange(cm.Range{From: from, To: from.AddDate(0, 0, 90)}, cm.RangeOptions{}); err != nil {
+		t.Errorf("90 days: %v", err)
+	}
+	if err := cal.CheckRange(cm.Range{From: from, To: from.AddDate(0, 0, 91)}, cm.RangeOptions{}); !errors.Is(err, cm.ErrRangeTooLong) {
+		t.Errorf("91 days: %v", err)
+	}
+	if err := cal.CheckRange(cm.Range{From: from, To: from.AddDate(0, 0, 91)}, cm.RangeOptions{AllowLong: true}); err != nil {
+		t.Errorf("91 days allowed: %v", err)
+	}
+	if err := cal.CheckRange(cm.Range{From: from}, cm.RangeOptions{}); !errors.Is(err, cm.ErrEmptyRange) {
+		t.Errorf("open range: %v", err)
 	}
 }

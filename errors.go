@@ -31,6 +31,9 @@ var (
 	ErrRangeTooLong = errors.New("range too long")
 	// ErrEmptyRange: a range whose end is not after its start.
 	ErrEmptyRange = errors.New("empty range")
+	// ErrMismatch: two accumulators (or results) of different questions
+	// were merged. Engines wrap it.
+	ErrMismatch = errors.New("merging accumulators of different queries")
 	// ErrSkip may be returned by an optional fast path (such as
 	// [ContactScanner]) to decline a particular call; the caller then falls
 	// back to the required interface as if the fast path were not
