@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log"
 	"time"
 
 	cm "github.com/convometrics/convometrics"
@@ -16,15 +17,20 @@ func main() {
 	ctx := context.Background()
 	store := memstore.New() // or the host's own cm.Reader over its tables
 	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	store.Append(ctx,
+	if _, err := store.Append(ctx,
 		cm.Event{ID: "e1", Tenant: "acme", Type: cm.MessageReceived, Time: at, Contact: "905551112233"},
 		cm.Event{ID: "e2", Tenant: "acme", Type: cm.MessageSent, Time: at.Add(time.Minute), Contact: "905551112233", Sender: cm.SenderBot},
-	)
+	); err != nil {
+		log.Fatal(err) // an *cm.EventError naming the event and the field
+	}
 	cal := cm.NewCalendar(time.UTC)
-	rng, _ := cal.PresetRange(cm.Last7Days, at)
+	rng, err := cal.PresetRange(cm.Last7Days, at)
+	if err != nil {
+		log.Fatal(err)
+	}
 	ov, err := session.Overview(ctx, store, session.Query{Tenant: "acme", Range: rng, Calendar: cal})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	fmt.Println(ov.Messages.Received.Total, ov.Messages.ByBot.Total, ov.ResponseTime.Total.Median)
 }
