@@ -195,10 +195,15 @@ func (c *computer) byTouch(j journey, out []share) []share {
 			w[i] = 1 / float64(n)
 		}
 	case TimeDecay:
+		// Measured from the latest touch (ts are in time order, so it is
+		// the last): its raw weight is 2^0 = 1, so the sum is at least 1
+		// even when every touch is thousands of half-lives old, where
+		// 2^(−Δt/H) itself would underflow to 0 and 0/0 give NaN.
 		var sum float64
 		h := float64(c.def.HalfLife)
+		latest := ts[n-1].ns
 		for i, t := range ts {
-			w[i] = math.Exp2(-float64(j.c.ns-t.ns) / h)
+			w[i] = math.Exp2(-float64(latest-t.ns) / h)
 			sum += w[i]
 		}
 		for i := range w {

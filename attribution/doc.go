@@ -130,8 +130,13 @@
 //   - linear: w_i = 1/n.
 //   - time_decay: w_i ∝ 2^(−Δt_i / H), Δt_i = conversion time − t_i in
 //     continuous time (nanoseconds, not whole days), H the half-life
-//     (default [DefaultHalfLife], 7 days); a touch at the conversion
-//     instant has raw weight 1.
+//     (default [DefaultHalfLife], 7 days). The raw weights are computed
+//     from the latest touch, w_i = 2^(−(Δt_i − Δt_min) / H) with Δt_min
+//     the Δt of the latest touch, then divided by their sum: the same
+//     proportions, but the latest touch's raw weight is 1 and the sum at
+//     least 1, so touches thousands of half-lives old (where 2^(−Δt/H)
+//     underflows to 0 in float64) still split the credit, the latest one
+//     taking it all when the others' weights underflow.
 //   - position_based: with first and last shares f and l (default 0.4 and
 //     0.4; f + l ≤ 1): n = 1: w_1 = 1; n = 2: w_1 = f/(f+l), w_2 = l/(f+l)
 //     (one half each by default, and when f = l = 0); n ≥ 3: w_1 = f,

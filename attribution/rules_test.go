@@ -148,6 +148,45 @@ func TestAnchorWorkedExample(t *testing.T) {
 	}
 }
 
+// A half-life of one minute and touches days old: campaign A 10 days
+// before a payment of 100.00 TRY, B 3 days before, A again 1 day before.
+// In minutes Δt = 14400, 4320 and 1440, so 2^(−Δt/H) is 2^−14400, 2^−4320
+// and 2^−1440, all below float64's smallest 2^−1074: measured from the
+// conversion every weight would underflow to 0 and 0/0 make them NaN.
+// Measured from the latest touch (Δt_min = 1440): 2^−12960 = 0, 2^−2880 =
+// 0 and 2^0 = 1, sum 1, so the last A takes it all: A 0 + 1 = 1
+// conversion and 10000 kuruş = 100.00; B 0 conversions and 0.00 (a row,
+// as it touched the journey).
+func TestTimeDecayUnderflow(t *testing.T) {
+	f := &fixture{tenant: "t"}
+	f.add(cm.Event{Type: cm.MessageSent, Time: at(-10 * day), Contact: "c1", Sender: cm.SenderCampaign, Campaign: "A"})
+	f.add(cm.Event{Type: cm.MessageSent, Time: at(-3 * day), Contact: "c1", Sender: cm.SenderCampaign, Campaign: "B"})
+	f.add(cm.Event{Type: cm.MessageSent, Time: at(-1 * day), Contact: "c1", Sender: cm.SenderCampaign, Campaign: "A"})
+	f.add(cm.Event{Type: cm.PaymentLink, Time: at(-time.Hour), Contact: "c1", Link: "plink_1", Amount: dec("100.00"), Currency: "TRY"})
+	f.add(cm.Event{Type: cm.PaymentSucceeded, Time: at(0), Payment: "pay_1", Link: "plink_1", Amount: dec("100.00"), Currency: "TRY"})
+	q := Query{Tenant: "t", Range: cm.Range{From: at(-12 * time.Hour), To: at(12 * time.Hour)},
+		Definition: Definition{Model: TimeDecay, Dimension: Campaign, HalfLife: time.Minute}, Detail: true}
+	res, err := Attribute(context.Background(), newStore(t, f.events), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := revenueOf(res, "TRY"), "A=100.00 B=0.00"; got != want {
+		t.Errorf("revenue %s, want %s", got, want)
+	}
+	conv := conversionsOf(res)
+	if conv["A"] != 1 || conv["B"] != 0 || len(conv) != 2 {
+		t.Errorf("conversions %v, want A 1, B 0", conv)
+	}
+	if res.Totals.Conversions != 1 || res.Totals.Revenue.String() != "100.00 TRY" {
+		t.Errorf("totals %+v", res.Totals)
+	}
+	for _, cr := range res.Conversions[0].Credits {
+		if math.IsNaN(cr.Weight) {
+			t.Errorf("NaN weight: %+v", cr)
+		}
+	}
+}
+
 func TestAnchorDetail(t *testing.T) {
 	s := newStore(t, anchorJourney().events)
 	res, err := Attribute(context.Background(), s, anchorQuery(Definition{Model: TimeDecay}))
