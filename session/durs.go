@@ -34,12 +34,15 @@ func (d *durs) mergeFrom(o *durs, steal bool) {
 // stats summarises the durations as cm.DurationStats defines: mean
 // truncated to the nanosecond (computed exactly, in 128 bits), median the
 // middle value or the midpoint of the two middle values (rounded down),
-// P90 the nearest-rank 90th percentile. It reorders d.v.
+// P90 the nearest-rank 90th percentile. It may reorder d.v.
 func (d *durs) stats() cm.DurationStats {
 	v := d.v
 	n := len(v)
 	if n == 0 {
 		return cm.DurationStats{}
+	}
+	if n >= minHistRanks {
+		return histStats(v)
 	}
 	// durations are never negative: the sum is exact in 128 bits, and the
 	// mean (at most the maximum) fits in 64
@@ -53,8 +56,7 @@ func (d *durs) stats() cm.DurationStats {
 	}
 	q, _ := bits.Div64(hi, lo, uint64(n))
 	mean := int64(q)
-	p90 := (90*n+99)/100 - 1
-	p90 = max(p90, 0)
+	p90 := p90Rank(n)
 	var median int64
 	if n%2 == 1 {
 		median = selectK(v, n/2)
@@ -78,6 +80,129 @@ func (d *durs) stats() cm.DurationStats {
 	return cm.DurationStats{Count: n, Mean: time.Duration(mean), Median: time.Duration(median), P90: time.Duration(p),
 		Min: time.Duration(mn), Max: time.Duration(mx)}
 }
+
+// p90Rank is the position of the nearest-rank 90th percentile among n
+// sorted values.
+func p90Rank(n int) int { return max((90*n+99)/100-1, 0) }
+
+// minHistRanks is the smallest set of durations that histStats
+// summarises (a variable for tests).
+var minHistRanks = 1 << 14
+
+// Bins of histStats: a value below 512 has a bin of its own; a larger one
+// shares its bin with the values of the same bit length and the same 8
+// bits after the leading one (a bin is less than 1/256 of its values
+// wide). Bins ascend with the values; the last ones are for bit length
+// 64, which no duration has.
+const numBins = 55<<8 + 512
+
+func binOf(x int64) int {
+	u := uint64(x)
+	n := bits.Len64(u)
+	if n <= 9 {
+		return int(u)
+	}
+	return (n-9)<<8 + int(u>>(n-9))
+}
+
+// binBounds returns the values [lo, hi) of bin b.
+func binBounds(b int) (lo, hi uint64) {
+	if b < 512 {
+		return uint64(b), uint64(b) + 1
+	}
+	shift := b>>8 - 1
+	top := uint64(b - shift<<8)
+	return top << shift, (top + 1) << shift
+}
+
+// histStats is stats for many durations, without reordering them: one
+// pass counts the values per bin (and sums them), which tells the bins
+// that hold the median's and the p90's positions; a second pass gathers
+// the values of those bins, few, and selects among them.
+func histStats(v []int64) cm.DurationStats {
+	n := len(v)
+	counts := make([]int32, numBins)
+	var hi, lo uint64
+	mn, mx := v[0], v[0]
+	for _, x := range v {
+		mn, mx = min(mn, x), max(mx, x)
+		var c uint64
+		lo, c = bits.Add64(lo, uint64(x), 0)
+		hi += c
+		counts[binOf(x)]++
+	}
+	q, _ := bits.Div64(hi, lo, uint64(n))
+	m, p90 := n/2, p90Rank(n)
+	first := m
+	if n%2 == 0 {
+		first = m - 1 // the lower of the two middle values
+	}
+	ws := rankWindows(counts, [2][2]int{{first, m}, {p90, p90}})
+	med, p := &ws[0], &ws[1]
+	gather(v, med, p)
+	median := med.at(m)
+	if first != m {
+		a := med.at(first)
+		median = a + (median-a)/2
+	}
+	return cm.DurationStats{Count: n, Mean: time.Duration(int64(q)), Median: time.Duration(median),
+		P90: time.Duration(p.at(p90)), Min: time.Duration(mn), Max: time.Duration(mx)}
+}
+
+// window is the values [lo, lo+width) of some adjacent bins, base values
+// being smaller, and once gathered the values themselves.
+type window struct {
+	lo, width uint64
+	base      int
+	vals      []int64
+}
+
+// rankWindows returns, for each pair of positions r1 <= r2 of the sorted
+// values counted in counts, the window of the bins holding them; the pairs
+// come in ascending order.
+func rankWindows(counts []int32, rs [2][2]int) [2]window {
+	var ws [2]window
+	k, open := 0, false
+	seen := 0
+	for b, c := range counts {
+		for c > 0 && k < len(rs) {
+			if !open && seen+int(c) > rs[k][0] {
+				ws[k].lo, _ = binBounds(b)
+				ws[k].base, open = seen, true
+			}
+			if !open || seen+int(c) <= rs[k][1] {
+				break
+			}
+			_, hi := binBounds(b)
+			ws[k].width = hi - ws[k].lo
+			k, open = k+1, false
+		}
+		seen += int(c)
+	}
+	if k < len(rs) {
+		panic("session: rank beyond the durations")
+	}
+	return ws
+}
+
+// gather collects the values of windows a and b (which may overlap).
+func gather(v []int64, a, b *window) {
+	// one unsigned comparison per window, which is rarely true: well
+	// predicted
+	for _, x := range v {
+		u := uint64(x)
+		if u-a.lo < a.width {
+			a.vals = append(a.vals, x)
+		}
+		if u-b.lo < b.width {
+			b.vals = append(b.vals, x)
+		}
+	}
+}
+
+// at returns the value at position r of all the sorted values; r must be
+// in the window.
+func (w *window) at(r int) int64 { return selectK(w.vals, r-w.base) }
 
 // selectK reorders v so that v[k] is the k-th smallest value, everything
 // before it is not larger and everything after it not smaller, and returns

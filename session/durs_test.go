@@ -1,6 +1,7 @@
 package session
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -48,6 +49,43 @@ func TestDursMatchRootStats(t *testing.T) {
 	for k := range v {
 		if got := selectK(slices.Clone(v), k); got != sorted[k] {
 			t.Errorf("selectK %d = %d, want %d", k, got, sorted[k])
+		}
+	}
+}
+
+// The histogram summary of many durations is exactly the selection's, on
+// spread, clustered, repeated, tiny and huge values.
+func TestHistStatsExact(t *testing.T) {
+	defer func(n int) { minHistRanks = n }(minHistRanks)
+	minHistRanks = math.MaxInt // stats selects
+	r := rand.New(rand.NewPCG(5, 6))
+	gens := map[string]func(i int) int64{
+		"uniform":  func(int) int64 { return r.Int64N(int64(48 * time.Hour)) },
+		"lognorm":  func(int) int64 { return int64(math.Exp(r.NormFloat64()*2+20)) },
+		"repeats":  func(i int) int64 { return int64(i%5) * int64(time.Minute) },
+		"one":      func(int) int64 { return int64(time.Second) },
+		"small":    func(int) int64 { return r.Int64N(600) },
+		"huge":     func(int) int64 { return math.MaxInt64 - r.Int64N(1<<40) },
+		"zeros":    func(i int) int64 { return int64(i % 2 * 1000) },
+		"outliers": func(i int) int64 { return int64(i%1000/999)*math.MaxInt64/3 + r.Int64N(1000) },
+	}
+	for name, gen := range gens {
+		for _, n := range []int{1, 2, 3, 10, 11, 1000, 1001, 40000, 40001} {
+			v := make([]int64, n)
+			for i := range v {
+				v[i] = gen(i)
+			}
+			d := durs{v: slices.Clone(v)}
+			want := d.stats()
+			if got := histStats(v); got != want {
+				t.Errorf("%s n=%d: %+v, want %+v", name, n, got, want)
+			}
+		}
+	}
+	for x := int64(0); x < 1<<20; x += 1 + x/1000 {
+		lo, hi := binBounds(binOf(x))
+		if uint64(x) < lo || uint64(x) >= hi || binOf(int64(hi)) != binOf(x)+1 {
+			t.Fatalf("bin of %d: [%d, %d)", x, lo, hi)
 		}
 	}
 }

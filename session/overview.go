@@ -2,8 +2,11 @@ package session
 
 import (
 	"context"
+	"runtime"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cm "github.com/convometrics/convometrics"
@@ -178,36 +181,55 @@ func (a *Accumulator) rated(num, den []int) Rated {
 // concat is a pool of buffers for the durations of a whole range.
 var concat = sync.Pool{New: func() any { return new([]int64) }}
 
-func (a *Accumulator) timed(ds []durs) Timed {
-	s := cm.NewSeries[cm.DurationStats](a.c.buckets)
+func (a *Accumulator) timed(ds []durs) Timed { return a.timedAll(ds)[0] }
+
+// timedAll summarises each set of durations over the range and per bucket.
+// The summaries are independent jobs — each set's over the range, on a
+// copy of all its durations, and each bucket's — which the cores take in
+// turn, largest first, when there are enough durations to share.
+func (a *Accumulator) timedAll(sets ...[]durs) []Timed {
+	out := make([]Timed, len(sets))
+	type job struct {
+		d   *durs
+		dst *cm.DurationStats
+	}
+	var jobs []job
+	var bufs []*[]int64
 	n := 0
-	for i := range ds {
-		n += len(ds[i].v)
+	for k, ds := range sets {
+		out[k].Series = cm.NewSeries[cm.DurationStats](a.c.buckets)
+		buf := concat.Get().(*[]int64)
+		all := &durs{v: (*buf)[:0]}
+		for i := range ds {
+			all.merge(&ds[i])
+		}
+		*buf = all.v
+		bufs = append(bufs, buf)
+		n += len(all.v)
+		jobs = append(jobs, job{all, &out[k].Total})
+		for i := range ds {
+			jobs = append(jobs, job{&ds[i], &out[k].Series[i].Value})
+		}
 	}
-	buf := concat.Get().(*[]int64)
-	all := durs{v: (*buf)[:0]}
-	for i := range ds {
-		all.merge(&ds[i])
-	}
-	// the whole range and the buckets are summarised side by side
-	var total cm.DurationStats
-	var wg sync.WaitGroup
-	if n > 1<<14 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			total = all.stats()
-		}()
+	run := func(j job) { *j.dst = j.d.stats() }
+	if w := runtime.GOMAXPROCS(0); w > 1 && n > 1<<14 {
+		slices.SortStableFunc(jobs, func(x, y job) int { return len(y.d.v) - len(x.d.v) })
+		var next atomic.Int64
+		inParallel(min(w, len(jobs)), func(int) {
+			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
+				run(jobs[i])
+			}
+		})
 	} else {
-		total = all.stats()
+		for _, j := range jobs {
+			run(j)
+		}
 	}
-	for i := range ds {
-		s[i].Value = ds[i].stats()
+	for _, buf := range bufs {
+		*buf = (*buf)[:0]
+		concat.Put(buf)
 	}
-	wg.Wait()
-	*buf = all.v[:0]
-	concat.Put(buf)
-	return Timed{Total: total, Series: s}
+	return out
 }
 
 func snapshotOf(at time.Time, s snapCounts) Snapshot {
@@ -256,8 +278,8 @@ func (a *Accumulator) Overview() *OverviewResult {
 	}
 
 	res.ResponseRate = a.rated(ov.respNum, ov.respDen)
-	res.ResponseTime = a.timed(ov.respTime)
-	res.FirstResponse = a.timed(ov.firstResp)
+	ts := a.timedAll(ov.respTime, ov.firstResp)
+	res.ResponseTime, res.FirstResponse = ts[0], ts[1]
 
 	b := &res.Bot
 	b.Sessions = a.series(ov.botSessions)
