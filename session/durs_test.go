@@ -61,7 +61,7 @@ func TestHistStatsExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	gens := map[string]func(i int) int64{
 		"uniform":  func(int) int64 { return r.Int64N(int64(48 * time.Hour)) },
-		"lognorm":  func(int) int64 { return int64(math.Exp(r.NormFloat64()*2+20)) },
+		"lognorm":  func(int) int64 { return int64(math.Exp(r.NormFloat64()*2 + 20)) },
 		"repeats":  func(i int) int64 { return int64(i%5) * int64(time.Minute) },
 		"one":      func(int) int64 { return int64(time.Second) },
 		"small":    func(int) int64 { return r.Int64N(600) },
