@@ -3,6 +3,7 @@ package attribution
 import (
 	"cmp"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -37,9 +38,9 @@ type journey struct {
 }
 
 // Accumulator is the mergeable state of [Attribute], in the shape of a
-// Beam CombineFn: create it with [NewAccumulator], fold contact groups of
-// touch frames into it with AddFrame, Merge accumulators of other
-// partitions or goroutines, and take the Result.
+// Beam CombineFn: fold a partition of a tenant's contacts into one with
+// [Fold] (or [FoldMatching]), Merge the accumulators of the other
+// partitions, and take the Result.
 //
 // It holds the journey of every conversion it has seen (conversions are
 // rare: about one per hundred events), and for the data-driven models the
@@ -49,10 +50,10 @@ type journey struct {
 // identical result.
 //
 // Payment matching is done before, on all partitions together (see
-// [MatchAccumulator]); every partition's accumulator gets the same
-// [Matching] and attributes only the conversions whose contact is in its
-// partition (conversions without any contact belong to partition 0), as
-// the events of that contact are all in that partition.
+// [MatchAccumulator]); every partition's accumulator has the same
+// matched payments and attributes only the conversions whose contact is
+// in its partition (conversions without any contact belong to partition
+// 0), as the events of that contact are all in that partition.
 type Accumulator struct {
 	q        Query // with defaults
 	kinds    kindSet
@@ -81,19 +82,8 @@ type Accumulator struct {
 	keyBuf []byte
 }
 
-// NewAccumulator returns an empty accumulator for q, attributing the
-// conversions of m (matched with the whole tenant history: its Query.Range
-// must be zero) whose contact is in partition p.
-func NewAccumulator(q Query, m *Matching, p cm.Partition) (*Accumulator, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.Check(); err != nil {
-		return nil, err
-	}
-	return newAccumulator(q, m, p), nil
-}
-
+// newAccumulator returns an empty accumulator for q, attributing the
+// conversions of m whose contact is in partition p.
 func newAccumulator(q Query, m *Matching, p cm.Partition) *Accumulator {
 	convs := make([]conv, len(m.Matched))
 	for i := range m.Matched {
@@ -183,13 +173,8 @@ func (a *Accumulator) plan(f *frame.Frame) *plan {
 	return pl
 }
 
-// AddFrame folds the contact groups [lo, hi) of f, a frame of the tenant's
-// touch events from q.Range.From − Lookback to q.Range.To (as [TouchSpec]
-// describes; any frame with those rows and columns will do).
-func (a *Accumulator) AddFrame(f *frame.Frame, lo, hi int) {
-	a.fold(f, a.plan(f), lo, hi)
-}
-
+// fold folds the contact groups [glo, ghi) of f, a frame of the tenant's
+// touch events as touchSpec describes, planned by plan.
 func (a *Accumulator) fold(f *frame.Frame, pl *plan, glo, ghi int) {
 	if a.cf != f {
 		a.cf = f
@@ -403,9 +388,64 @@ func sameSlice(a, b []*conv) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
-// Merge adds o's state to a. o is left unchanged. Accumulators must have
-// been made for the same query.
-func (a *Accumulator) Merge(o *Accumulator) {
+// Merge adds o's state to a; o is left unchanged. Merge is associative
+// and commutative. Both must have been made for the same question (the
+// same tenant, range, calendar, granularity, test traffic, detail and
+// definition, defaults filled in; their partitions differ), else Merge
+// returns an error wrapping cm.ErrMismatch and changes nothing. Each
+// partition must be merged once: merging an accumulator into itself is
+// refused (cm.ErrInvalidValue), as its non-converting journeys would count
+// twice.
+func (a *Accumulator) Merge(o *Accumulator) error {
+	if a == o {
+		return fmt.Errorf("attribution: merge: %w: an accumulator into itself", cm.ErrInvalidValue)
+	}
+	if what := differ(&a.q, &o.q); what != "" {
+		return fmt.Errorf("attribution: merge: %w: different %s", cm.ErrMismatch, what)
+	}
+	a.mergeState(o)
+	return nil
+}
+
+// differ names what differs between two accumulators' queries (their
+// definitions with defaults), or returns "".
+func differ(a, b *Query) string {
+	da, db := &a.Definition, &b.Definition
+	ka, kb := kindsOf(da.Kinds), kindsOf(db.Kinds)
+	switch {
+	case a.Tenant != b.Tenant:
+		return "tenants"
+	case !a.Range.From.Equal(b.Range.From) || !a.Range.To.Equal(b.Range.To):
+		return "ranges"
+	case a.Calendar.Location().String() != b.Calendar.Location().String() || a.Calendar.WeekStart() != b.Calendar.WeekStart():
+		return "calendars"
+	case granularityOf(a.Granularity) != granularityOf(b.Granularity):
+		return "granularities"
+	case a.IncludeTest != b.IncludeTest:
+		return "test traffic"
+	case a.Detail != b.Detail:
+		return "detail"
+	case da.Model != db.Model || da.Dimension != db.Dimension:
+		return "models or dimensions"
+	case da.Lookback != db.Lookback || da.HalfLife != db.HalfLife || da.ReferenceWindow != db.ReferenceWindow:
+		return "lookbacks, half-lives or reference windows"
+	case *da.FirstShare != *db.FirstShare || *da.LastShare != *db.LastShare:
+		return "position-based shares"
+	case ka != kb:
+		return "touch kinds"
+	}
+	return ""
+}
+
+func granularityOf(g cm.Granularity) cm.Granularity {
+	if g == "" {
+		return cm.Day
+	}
+	return g
+}
+
+// mergeState adds o's state to a (accumulators of one query).
+func (a *Accumulator) mergeState(o *Accumulator) {
 	remap := make([]int32, len(o.values))
 	for i, s := range o.values {
 		x, ok := a.index[s]

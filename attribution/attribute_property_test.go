@@ -7,7 +7,6 @@ import (
 
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/internal/demo"
-	"github.com/convometrics/convometrics/internal/frame"
 )
 
 func demoQuery(tenant string, def Definition) Query {
@@ -20,47 +19,51 @@ func demoQuery(tenant string, def Definition) Query {
 	}
 }
 
-// partitioned computes q by folding n partitions separately, merging
-// their payment accumulators first and then their attribution
-// accumulators, in the given order.
-func partitioned(t *testing.T, r cm.Reader, q Query, n int, order []int) *Result {
+// partitioned computes q by folding n partitions separately, in the given
+// order, both ways: with Fold, which matches the whole tenant's payments
+// itself, and with FoldMatching after merging the payment accumulators of
+// every partition (as stores holding one partition each must).
+func partitioned(t *testing.T, r cm.Reader, q Query, n int, order []int) (folded, matched *Result) {
 	t.Helper()
 	ctx := context.Background()
-	m := NewMatchAccumulator()
+	var m *MatchAccumulator
 	for _, i := range order {
-		part, err := readPayments(ctx, r, q.Tenant, cm.Partition{Index: i, Count: n}, linkFields)
+		part, err := FoldPayments(ctx, r, MatchQuery{Tenant: q.Tenant, Range: q.Range, Calendar: q.Calendar,
+			ReferenceWindow: q.Definition.ReferenceWindow, IncludeTest: q.IncludeTest, Partition: cm.Partition{Index: i, Count: n}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.Merge(part)
+		if m == nil {
+			m = part
+		} else if err := m.Merge(part); err != nil {
+			t.Fatal(err)
+		}
 	}
-	matching := m.Result(MatchQuery{Tenant: q.Tenant, ReferenceWindow: q.Definition.ReferenceWindow, IncludeTest: q.IncludeTest})
-	var merged *Accumulator
-	for _, i := range order {
-		p := cm.Partition{Index: i, Count: n}
-		acc, err := NewAccumulator(q, matching, p)
+	matching := m.Result()
+	fold := func(f func(Query) (*Accumulator, error)) *Result {
+		var merged *Accumulator
+		for _, i := range order {
+			pq := q
+			pq.Partition = cm.Partition{Index: i, Count: n}
+			acc, err := f(pq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if merged == nil {
+				merged = acc
+			} else if err := merged.Merge(acc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := merged.Result()
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := frame.Get(ctx, r, TouchSpec(q, p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Fold in two halves, as two goroutines would.
-		half := f.NumGroups() / 2
-		acc.AddFrame(f, 0, half)
-		acc.AddFrame(f, half, f.NumGroups())
-		if merged == nil {
-			merged = acc
-		} else {
-			merged.Merge(acc)
-		}
+		return res
 	}
-	res, err := merged.Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
+	folded = fold(func(pq Query) (*Accumulator, error) { return Fold(ctx, r, pq) })
+	matched = fold(func(pq Query) (*Accumulator, error) { return FoldMatching(ctx, r, pq, matching) })
+	return folded, matched
 }
 
 func TestAttributeProperties(t *testing.T) {
@@ -110,8 +113,12 @@ func TestAttributeProperties(t *testing.T) {
 					}
 				}
 				for _, order := range [][]int{{0, 1, 2}, {2, 1, 0}} {
-					if got := partitioned(t, s, q, 3, order); jsonOf(t, got) != want {
-						t.Errorf("3 partitions merged in order %v differ from one pass", order)
+					folded, matched := partitioned(t, s, q, 3, order)
+					if jsonOf(t, folded) != want {
+						t.Errorf("3 partitions folded and merged in order %v differ from one pass", order)
+					}
+					if jsonOf(t, matched) != want {
+						t.Errorf("3 partitions matched, folded and merged in order %v differ from one pass", order)
 					}
 				}
 			})

@@ -77,6 +77,7 @@ func (a *Accumulator) Result() (*Result, error) {
 	c.buckets = b
 	res := &Result{Query: a.q}
 	res.Query.Granularity = gran
+	res.Query.Partition = cm.Partition{} // the merged partitions are one answer
 	c.rows = make([]rowAcc, len(a.values)+1)
 	c.series = make([]bucketAcc, b.Len())
 

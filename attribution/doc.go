@@ -229,20 +229,35 @@
 // # Accumulators, partitions and determinism
 //
 // [MatchAccumulator] and [Accumulator] are the mergeable states behind
-// MatchPayments and Attribute (the shape of a Beam CombineFn). Partitions
-// split a tenant's contacts; a payment without a contact belongs to
-// partition 0 while its link's contact may be in any partition. The join
-// stays exact in two steps: the MatchAccumulators of every partition are
-// merged first (they keep the raw link, payment and refund records, about
-// one event in a hundred) and matched on the merged state; the resulting
-// [Matching] is then given to every partition's Accumulator (a broadcast
-// join), which attributes only the conversions whose contact (the
-// payment's, else the link's) is in its partition, using that contact's
-// touches, which are all in the same partition. Rule-based credit is per
-// conversion and null journeys are integer counts, both added on merge;
-// results are computed from the conversions in (time, payment id) order
-// and the values in name order, so the result is identical whatever the
-// order of events, partitions or merges.
+// MatchPayments and Attribute (the shape of a Beam CombineFn), made by
+// [FoldPayments] and [Fold] for the partition of the tenant's contacts
+// their query names (MatchQuery.Partition, Query.Partition), merged with
+// Merge and extracted with Result. Merge refuses, with an error wrapping
+// cm.ErrMismatch, accumulators made for different questions (tenant,
+// range, reference window, test traffic; for attribution also calendar,
+// granularity, detail and the definition with its defaults).
+//
+// A payment without a contact belongs to partition 0 while its link's
+// contact may be in any partition. The join stays exact in two steps: the
+// payments are matched on all partitions together, then every partition's
+// Accumulator gets the same matched payments (a broadcast join) and
+// attributes only the conversions whose contact (the payment's, else the
+// link's) is in its partition, using that contact's touches, which are
+// all in the same partition. [Fold] does both steps against its reader:
+// it reads the payment events (about one event in a hundred) of the whole
+// tenant whatever its partition, and the touches only of its partition.
+// Where each partition's events are in a store of its own, merge the
+// MatchAccumulators of every partition first (they keep the raw link,
+// payment and refund records, and match in Result, on the merged state)
+// and give the resulting [Matching] to [FoldMatching] for each partition.
+// Rule-based credit is per conversion and null journeys are integer
+// counts, both added on merge; results are computed from the conversions
+// in (time, payment id) order and the values in name order, so the result
+// is identical whatever the order of events, partitions or merges.
+//
+// Every query's range must be bounded and non-empty, and span at most
+// cm.MaxCustomDays calendar days of the query's calendar unless the query
+// sets AllowLongRange.
 //
 // # Speed
 //

@@ -38,7 +38,8 @@ func ExampleMatchPayments() {
 		// A web-shop payment: not chatbot revenue.
 		cm.Event{Type: cm.PaymentSucceeded, Time: at(12), Payment: "pay_3", Reference: "WEB-7", Amount: try("30.00"), Currency: "TRY"},
 	)
-	m, err := attribution.MatchPayments(context.Background(), s, attribution.MatchQuery{Tenant: "shop"})
+	m, err := attribution.MatchPayments(context.Background(), s, attribution.MatchQuery{Tenant: "shop",
+		Range: cm.Range{From: at(0), To: at(24)}})
 	if err != nil {
 		panic(err)
 	}

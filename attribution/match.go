@@ -22,31 +22,55 @@ const DefaultReferenceWindow = 7 * 24 * time.Hour
 type MatchQuery struct {
 	// Tenant is required.
 	Tenant string `json:"tenant"`
-	// Range selects the payments whose time is in it (half-open; the zero
-	// Range is all of time). Links, refunds and failed attempts are read
-	// from any time, so a payment early in the range still finds a link
-	// sent before it, and a refund made after the range still counts.
-	Range cm.Range `json:"range"`
+	// Range selects the payments whose time is in it (half-open). It must
+	// be bounded and non-empty, and span at most cm.MaxCustomDays calendar
+	// days of Calendar unless AllowLongRange is set. Links, refunds and
+	// failed attempts are read from any time, so a payment early in the
+	// range still finds a link sent before it, and a refund made after the
+	// range still counts.
+	Range          cm.Range `json:"range"`
+	AllowLongRange bool     `json:"allow_long_range,omitempty"`
+	// Calendar is the calendar the range's days are counted in (matching
+	// itself does not depend on it); the zero Calendar is UTC.
+	Calendar cm.Calendar `json:"calendar,omitzero"`
 	// ReferenceWindow is the longest time from a link to a payment that
 	// matches it by reference only; 0 means [DefaultReferenceWindow].
 	ReferenceWindow time.Duration `json:"reference_window_ns"`
 	// IncludeTest keeps test-channel payments and links, which are left
 	// out by default.
 	IncludeTest bool `json:"include_test"`
+	// Partition limits the events read to one partition of the tenant's
+	// contacts ([FoldPayments]); payments without a contact are in
+	// partition 0. Merge the accumulators of every partition before
+	// taking the Result, so that such a payment finds a link sent to a
+	// contact of another partition. The zero Partition is every contact.
+	Partition cm.Partition `json:"partition,omitzero"`
 }
 
-// Validate reports a query that cannot be answered, naming the field.
-func (q MatchQuery) Validate() error {
+// Validate reports a query that cannot be answered, naming the field;
+// errors wrap cm.ErrNoTenant, cm.ErrEmptyRange, cm.ErrRangeTooLong or
+// cm.ErrInvalidValue. It does not modify q.
+func (q *MatchQuery) Validate() error {
 	if q.Tenant == "" {
 		return fmt.Errorf("attribution: tenant: %w", cm.ErrNoTenant)
 	}
 	if q.ReferenceWindow < 0 {
 		return fmt.Errorf("attribution: reference_window: %w: %s is negative", cm.ErrInvalidValue, q.ReferenceWindow)
 	}
-	if !q.Range.From.IsZero() && !q.Range.To.IsZero() && !q.Range.From.Before(q.Range.To) {
-		return fmt.Errorf("attribution: range: %w: %s", cm.ErrEmptyRange, q.Range)
+	if err := q.Calendar.CheckRange(q.Range, cm.RangeOptions{AllowLong: q.AllowLongRange}); err != nil {
+		return fmt.Errorf("attribution: range: %w", err)
+	}
+	if err := q.Partition.Check(); err != nil {
+		return fmt.Errorf("attribution: partition: %w", err)
 	}
 	return nil
+}
+
+// sameMatch reports whether two match queries ask the same question (the
+// partition, the calendar and the range limit aside).
+func sameMatch(a, b *MatchQuery) bool {
+	return a.Tenant == b.Tenant && a.Range.From.Equal(b.Range.From) && a.Range.To.Equal(b.Range.To) &&
+		a.window() == b.window() && a.IncludeTest == b.IncludeTest
 }
 
 func (q MatchQuery) window() time.Duration {
@@ -177,6 +201,8 @@ type Link struct {
 
 // Matching is the answer of [MatchPayments].
 type Matching struct {
+	// Query is the question answered, without its Partition (the
+	// accumulators of every partition merge into one answer).
 	Query MatchQuery `json:"query"`
 	// Matched are the payments in the range that matched a link, in order
 	// of (time, payment id).
@@ -237,42 +263,52 @@ var (
 // for the rules; the result does not depend on the order events were
 // stored in.
 func MatchPayments(ctx context.Context, r cm.Reader, q MatchQuery) (*Matching, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	acc, err := readPayments(ctx, r, q.Tenant, cm.Partition{}, linkFields)
+	acc, err := FoldPayments(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
-	return acc.Result(q), nil
+	return acc.Result(), nil
 }
 
-// readPayments folds the payment events of one partition of the tenant,
-// with the columns matching needs and extra.
-func readPayments(ctx context.Context, r cm.Reader, tenant string, p cm.Partition, extra frame.Fields) (*MatchAccumulator, error) {
+// FoldPayments reads the payment events of q.Partition of the tenant (of
+// all of its history: links, refunds and failures at any time) and returns
+// their accumulator, the state behind [MatchPayments]. Fold each partition
+// on its own, Merge the accumulators, and take the Result.
+func FoldPayments(ctx context.Context, r cm.Reader, q MatchQuery) (*MatchAccumulator, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	return readPayments(ctx, r, q, linkFields)
+}
+
+// readPayments folds the payment events of q.Partition of the tenant, with
+// the columns matching needs and extra.
+func readPayments(ctx context.Context, r cm.Reader, q MatchQuery, extra frame.Fields) (*MatchAccumulator, error) {
 	f, err := frame.Get(ctx, r, frame.Spec{
-		Query:  cm.Query{Tenant: tenant, Types: paymentTypes, Partition: p},
+		Query:  cm.Query{Tenant: q.Tenant, Types: paymentTypes, Partition: q.Partition},
 		Fields: matchFields | extra,
 		Amount: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("attribution: reading payments: %w", err)
 	}
-	acc := NewMatchAccumulator()
-	acc.AddFrame(f, 0, f.Len())
+	acc := newMatchAccumulator(q)
+	acc.addFrame(f, 0, f.Len())
 	return acc, ctx.Err()
 }
 
 // MatchAccumulator collects the events payment matching needs: links,
 // successful and failed payments, and refunds. It is the mergeable state
 // behind [MatchPayments]: fold each partition of a tenant's events into its
-// own accumulator, merge them, and take the Result. Matching itself happens
-// in Result, on the merged state, so a payment without a contact (which
-// lives in partition 0) still finds the link sent to a contact in another
-// partition. Add and AddFrame keep each event once by its event id, so
-// adding an event twice, or merging an accumulator with itself, changes
-// nothing. The zero value is not ready; use [NewMatchAccumulator].
+// own accumulator ([FoldPayments], or [NewMatchAccumulator] and Add),
+// merge them, and take the Result. Matching itself happens in Result, on
+// the merged state, so a payment without a contact (which lives in
+// partition 0) still finds the link sent to a contact in another
+// partition. Each event is kept once by its event id, so adding an event
+// twice, or merging an accumulator with itself, changes nothing. The zero
+// value is not ready.
 type MatchAccumulator struct {
+	q       MatchQuery
 	links   []linkRec
 	linkIdx map[string]int32 // by link id: the first (time, event id) link event
 	pays    []payRec
@@ -311,9 +347,18 @@ type failRec struct {
 	link, ref string
 }
 
-// NewMatchAccumulator returns an empty accumulator.
-func NewMatchAccumulator() *MatchAccumulator {
+// NewMatchAccumulator returns an empty accumulator for q, to fill with
+// Add.
+func NewMatchAccumulator(q MatchQuery) (*MatchAccumulator, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	return newMatchAccumulator(q), nil
+}
+
+func newMatchAccumulator(q MatchQuery) *MatchAccumulator {
 	return &MatchAccumulator{
+		q:       q,
 		linkIdx: map[string]int32{},
 		payIdx:  map[string]int32{},
 		refunds: map[string]refundRec{},
@@ -321,9 +366,13 @@ func NewMatchAccumulator() *MatchAccumulator {
 	}
 }
 
-// Add folds one event; events of other types than payment.link,
-// payment.succeeded, payment.failed and payment.refunded are ignored.
+// Add folds one event. Events of other tenants or partitions than the
+// query's, and of other types than payment.link, payment.succeeded,
+// payment.failed and payment.refunded, are ignored.
 func (a *MatchAccumulator) Add(e *cm.Event) {
+	if e.Tenant != a.q.Tenant || !a.q.Partition.Has(e.Contact) {
+		return
+	}
 	switch e.Type {
 	case cm.PaymentLink:
 		a.addLink(linkRec{id: e.ID, ns: e.Time.UnixNano(), link: e.Link, ref: e.Reference, contact: e.Contact,
@@ -339,12 +388,12 @@ func (a *MatchAccumulator) Add(e *cm.Event) {
 	}
 }
 
-// AddFrame folds rows [lo, hi) of a frame of the payment types carrying
+// addFrame folds rows [lo, hi) of a frame of the payment types carrying
 // at least the columns id, link, reference, payment, currency and channel,
 // and the amounts. The columns provider, conversation, campaign, template,
 // flow, agent and team are read when the frame has them (the Matching
 // reports them) and are empty otherwise.
-func (a *MatchAccumulator) AddFrame(f *frame.Frame, lo, hi int) {
+func (a *MatchAccumulator) addFrame(f *frame.Frame, lo, hi int) {
 	var (
 		ids, links, refs, pays = f.Col(frame.ID), f.Col(frame.Link), f.Col(frame.Reference), f.Col(frame.Payment)
 		curs, chans            = f.Col(frame.Currency), f.Col(frame.Channel)
@@ -495,8 +544,15 @@ func unionSorted(a, b []string) []string {
 }
 
 // Merge adds everything o holds to a. It is associative and commutative,
-// and o is left unchanged.
-func (a *MatchAccumulator) Merge(o *MatchAccumulator) {
+// and o is left unchanged. Both must have been made for the same question
+// (tenant, range, reference window and test traffic; their partitions may
+// differ), else Merge returns an error wrapping cm.ErrMismatch and changes
+// nothing.
+func (a *MatchAccumulator) Merge(o *MatchAccumulator) error {
+	if !sameMatch(&a.q, &o.q) {
+		return fmt.Errorf("attribution: merge: %w: payments of tenant %q over %s and of tenant %q over %s (or other reference windows or test traffic)",
+			cm.ErrMismatch, a.q.Tenant, a.q.Range, o.q.Tenant, o.q.Range)
+	}
 	for _, l := range o.links {
 		a.addLink(l)
 	}
@@ -509,6 +565,7 @@ func (a *MatchAccumulator) Merge(o *MatchAccumulator) {
 	for id, r := range o.failed {
 		a.failed[id] = r
 	}
+	return nil
 }
 
 // linkIndex finds links by id and by reference.
@@ -637,9 +694,10 @@ func (a *MatchAccumulator) visit(q MatchQuery, st *matchState, fn func(pi int, l
 	}
 }
 
-// Result matches the collected payments as q asks (q.Tenant is not used:
-// the accumulator holds one tenant's events).
-func (a *MatchAccumulator) Result(q MatchQuery) *Matching {
+// Result matches the collected payments as the accumulator's query asks.
+func (a *MatchAccumulator) Result() *Matching {
+	q := a.q
+	q.Partition = cm.Partition{}
 	st := a.matchAll(q.window())
 	from, to := q.Range.UnixNano()
 	m := &Matching{Query: q, Matched: []MatchedPayment{}, Unmatched: []UnmatchedPayment{}, Unpaid: []Link{}}

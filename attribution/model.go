@@ -144,8 +144,9 @@ type Definition struct {
 }
 
 // Validate reports a definition that cannot be used, naming the field.
-// Errors wrap cm.ErrUnknownValue or cm.ErrInvalidValue.
-func (d Definition) Validate() error {
+// Errors wrap cm.ErrUnknownValue or cm.ErrInvalidValue. It does not
+// modify d (defaults are applied to a copy when the definition is used).
+func (d *Definition) Validate() error {
 	var errs []error
 	if d.Model != "" && !slices.Contains(Models(), d.Model) {
 		errs = append(errs, fmt.Errorf("attribution: model: %w: %q (want one of %s)", cm.ErrUnknownValue, d.Model, join(Models())))
@@ -220,11 +221,14 @@ type Query struct {
 	// Tenant is required.
 	Tenant string `json:"tenant"`
 	// Range selects the conversions (matched payments) by payment time; it
-	// must be bounded. Touches are read from Range.From − Lookback on.
-	Range cm.Range `json:"range"`
-	// Calendar is the time zone (and week start) of the series; the zero
-	// Calendar is UTC.
-	Calendar cm.Calendar `json:"-"`
+	// must be bounded and non-empty, and span at most cm.MaxCustomDays
+	// calendar days of Calendar unless AllowLongRange is set. Touches are
+	// read from Range.From − Lookback on.
+	Range          cm.Range `json:"range"`
+	AllowLongRange bool     `json:"allow_long_range,omitempty"`
+	// Calendar is the time zone (and week start) of the series and of the
+	// days the range limit counts; the zero Calendar is UTC.
+	Calendar cm.Calendar `json:"calendar,omitzero"`
 	// Granularity is the size of the series buckets; "" is day.
 	Granularity cm.Granularity `json:"granularity"`
 	// IncludeTest keeps test-channel payments, links and touches, which
@@ -234,16 +238,25 @@ type Query struct {
 	Definition Definition `json:"definition"`
 	// Detail asks for the per-conversion credit (Result.Conversions).
 	Detail bool `json:"detail"`
+	// Partition limits the touches folded to one partition of the
+	// tenant's contacts ([Fold]); the accumulators of every partition
+	// merge into the answer for all. The zero Partition is every contact.
+	Partition cm.Partition `json:"partition,omitzero"`
 }
 
-// Validate reports a query that cannot be answered, naming the field.
-func (q Query) Validate() error {
+// Validate reports a query that cannot be answered, naming the field;
+// errors wrap cm.ErrNoTenant, cm.ErrEmptyRange, cm.ErrRangeTooLong,
+// cm.ErrUnknownValue or cm.ErrInvalidValue. It does not modify q.
+func (q *Query) Validate() error {
 	var errs []error
 	if q.Tenant == "" {
 		errs = append(errs, fmt.Errorf("attribution: tenant: %w", cm.ErrNoTenant))
 	}
-	if err := q.Range.Check(); err != nil {
+	if err := q.Calendar.CheckRange(q.Range, cm.RangeOptions{AllowLong: q.AllowLongRange}); err != nil {
 		errs = append(errs, fmt.Errorf("attribution: range: %w", err))
+	}
+	if err := q.Partition.Check(); err != nil {
+		errs = append(errs, fmt.Errorf("attribution: partition: %w", err))
 	}
 	switch q.Granularity {
 	case "", cm.Hour, cm.Day, cm.Week, cm.Month:

@@ -10,7 +10,8 @@ import (
 // Result is the answer of [Attribute].
 type Result struct {
 	// Query is the query answered, its definition with every default
-	// filled in.
+	// filled in, without its Partition (the accumulators of every
+	// partition merge into one answer).
 	Query Query `json:"query"`
 	// Totals are over every conversion in the range.
 	Totals Totals `json:"totals"`

@@ -53,7 +53,7 @@ func lastTouchOurs(ctx context.Context, w *workload) ([]string, error) {
 	}
 	var out []string
 	for _, t := range tenants {
-		res, err := attribution.Attribute(ctx, w.store, attribution.Query{Tenant: t, Range: attributionRange(),
+		res, err := attribution.Attribute(ctx, w.store, attribution.Query{Tenant: t, Range: attributionRange(), AllowLongRange: true,
 			Definition: attribution.Definition{Model: attribution.LastTouch, Dimension: attribution.Campaign}})
 		if err != nil {
 			return nil, err

@@ -454,7 +454,7 @@ func reports() map[string]report {
 			return attribution.Attribute(ctx, h.opts.Reader, attribution.Query{Tenant: q.Tenant, Range: q.Range, Calendar: q.cal, Granularity: q.Granularity, IncludeTest: q.IncludeTest, Definition: def})
 		},
 		"payments": func(ctx context.Context, h *Handler, q *request) (result, error) {
-			return attribution.MatchPayments(ctx, h.opts.Reader, attribution.MatchQuery{Tenant: q.Tenant, Range: q.Range, IncludeTest: q.IncludeTest})
+			return attribution.MatchPayments(ctx, h.opts.Reader, attribution.MatchQuery{Tenant: q.Tenant, Range: q.Range, Calendar: q.cal, IncludeTest: q.IncludeTest})
 		},
 		"credits": func(ctx context.Context, h *Handler, q *request) (result, error) {
 			if h.opts.RateCard == nil {

@@ -135,7 +135,7 @@ func runAttribution(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q := attribution.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(), Granularity: s.Granularity,
+	q := attribution.Query{Tenant: s.Tenant, Range: s.Range, AllowLongRange: cf.sc.allowLong, Calendar: s.Calendar(), Granularity: s.Granularity,
 		IncludeTest: s.IncludeTest, Definition: def, Detail: detail}
 	if df.model != "all" {
 		res, err := attribution.Attribute(ctx, ds.store, q)
@@ -306,7 +306,8 @@ func runPayments(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := attribution.MatchPayments(ctx, ds.store, attribution.MatchQuery{Tenant: s.Tenant, Range: s.Range, ReferenceWindow: w, IncludeTest: s.IncludeTest})
+	m, err := attribution.MatchPayments(ctx, ds.store, attribution.MatchQuery{Tenant: s.Tenant, Range: s.Range, AllowLongRange: cf.sc.allowLong,
+		Calendar: s.Calendar(), ReferenceWindow: w, IncludeTest: s.IncludeTest})
 	if err != nil {
 		return err
 	}
@@ -324,7 +325,9 @@ const attrTopEarners = 5
 // agent under last touch.
 func attributionSection(ctx context.Context, in *reportInput) (*section, error) {
 	s := in.scope
-	m, err := attribution.MatchPayments(ctx, in.ds.store, attribution.MatchQuery{Tenant: s.Tenant, Range: s.Range, IncludeTest: s.IncludeTest})
+	// The scope's range was checked when it was resolved (-allow-long-range).
+	m, err := attribution.MatchPayments(ctx, in.ds.store, attribution.MatchQuery{Tenant: s.Tenant, Range: s.Range, AllowLongRange: true,
+		Calendar: s.Calendar(), IncludeTest: s.IncludeTest})
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +358,7 @@ func attributionSection(ctx context.Context, in *reportInput) (*section, error) 
 	data := map[string]any{"payments": t}
 	earners := map[string][]attribution.Row{}
 	for _, dim := range []attribution.Dimension{attribution.Campaign, attribution.Flow, attribution.Agent} {
-		res, err := attribution.Attribute(ctx, in.ds.store, attribution.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(),
+		res, err := attribution.Attribute(ctx, in.ds.store, attribution.Query{Tenant: s.Tenant, Range: s.Range, AllowLongRange: true, Calendar: s.Calendar(),
 			IncludeTest: s.IncludeTest, Definition: attribution.Definition{Model: attribution.LastTouch, Dimension: dim}})
 		if err != nil {
 			return nil, err
