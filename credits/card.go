@@ -174,9 +174,10 @@ func (c *RateCard) check(ce *cardErrs, where func(kind string, i int, key string
 		where = func(kind string, i int, _ string) string { return fmt.Sprintf("%s[%d].", kind, i) }
 	}
 	// names are built only when a problem is reported
-	name := func(kind string, i int, field string) func() string {
-		return func() string { return where(kind, i, "") + field }
+	name := func(kind string, i int, field string) fieldRef {
+		return fieldRef{where: where, kind: kind, i: i, field: field}
 	}
+	dates := map[string]bool{} // dates already checked: cards repeat a few
 	if c.Name == "" {
 		ce.add("name", cm.ErrRequired, "")
 	}
@@ -186,12 +187,12 @@ func (c *RateCard) check(ce *cardErrs, where func(kind string, i int, key string
 	if len(c.Rates) == 0 {
 		ce.add("rates", cm.ErrRequired, "at least one rate")
 	}
-	known := map[string]bool{}
+	known := make(map[string]bool, 64)
 	mapDates := map[string]int{}
 	for i, m := range c.Markets {
-		if d, ok := checkDate(ce, name("markets", i, "effective"), m.Effective); ok {
+		if d, ok := checkDate(ce, dates, name("markets", i, "effective"), m.Effective); ok {
 			if j, dup := mapDates[d]; dup {
-				ce.add(name("markets", i, "effective")(), ErrDuplicate, fmt.Sprintf("markets[%d] takes effect on %s too", j, d))
+				ce.add(name("markets", i, "effective").String(), ErrDuplicate, fmt.Sprintf("markets[%d] takes effect on %s too", j, d))
 			}
 			mapDates[d] = i
 		}
@@ -213,40 +214,38 @@ func (c *RateCard) check(ce *cardErrs, where func(kind string, i int, key string
 			continue
 		}
 		for _, k := range slices.Sorted(maps.Keys(m.Countries)) {
-			f := func() string { return where("markets", i, k) + "countries[" + strconv.Quote(k) + "]" }
+			f := fieldRef{where: where, kind: "markets", i: i, key: k, field: "countries[" + strconv.Quote(k) + "]"}
 			if !isCountry(k) {
-				ce.add(f(), cm.ErrInvalidValue, "want an upper-case ISO 3166-1 alpha-2 code")
+				ce.add(f.String(), cm.ErrInvalidValue, "want an upper-case ISO 3166-1 alpha-2 code")
 			}
 			checkMarket(ce, f, m.Countries[k])
 		}
 		for _, k := range slices.Sorted(maps.Keys(m.CallingCodes)) {
-			f := func() string {
-				return where("markets", i, "+"+strings.TrimPrefix(k, "+")) + "calling_codes[" + strconv.Quote(k) + "]"
-			}
+			f := fieldRef{where: where, kind: "markets", i: i, key: "+" + strings.TrimPrefix(k, "+"), field: "calling_codes[" + strconv.Quote(k) + "]"}
 			if !isCallingCode(k) {
-				ce.add(f(), cm.ErrInvalidValue, "want 1 to 7 digits")
+				ce.add(f.String(), cm.ErrInvalidValue, "want 1 to 7 digits")
 			}
 			checkMarket(ce, f, m.CallingCodes[k])
 		}
 	}
 	ruleDates := map[string]int{}
 	for i, r := range c.Rules {
-		if d, ok := checkDate(ce, name("rules", i, "effective"), r.Effective); ok {
+		if d, ok := checkDate(ce, dates, name("rules", i, "effective"), r.Effective); ok {
 			if j, dup := ruleDates[d]; dup {
-				ce.add(name("rules", i, "effective")(), ErrDuplicate, fmt.Sprintf("rules[%d] takes effect on %s too", j, d))
+				ce.add(name("rules", i, "effective").String(), ErrDuplicate, fmt.Sprintf("rules[%d] takes effect on %s too", j, d))
 			}
 			ruleDates[d] = i
 		}
 		switch strings.ToUpper(r.Model) {
 		case "PMP", "CBP":
 		case "":
-			ce.add(name("rules", i, "model")(), cm.ErrRequired, "PMP or CBP")
+			ce.add(name("rules", i, "model").String(), cm.ErrRequired, "PMP or CBP")
 		default:
-			ce.add(name("rules", i, "model")(), cm.ErrUnknownValue, strconv.Quote(r.Model)+" (want PMP or CBP)")
+			ce.add(name("rules", i, "model").String(), cm.ErrUnknownValue, strconv.Quote(r.Model)+" (want PMP or CBP)")
 		}
 		for k, cat := range r.FreeInServiceWindow {
 			if cat.code() == catNone || cat == ReferralConversion {
-				ce.add(fmt.Sprintf("%s[%d]", name("rules", i, "free_in_service_window")(), k), cm.ErrUnknownValue, strconv.Quote(string(cat)))
+				ce.add(fmt.Sprintf("%s[%d]", name("rules", i, "free_in_service_window").String(), k), cm.ErrUnknownValue, strconv.Quote(string(cat)))
 			}
 		}
 	}
@@ -254,34 +253,34 @@ func (c *RateCard) check(ce *cardErrs, where func(kind string, i int, key string
 		date, market string
 		cat          Category
 	}
-	rateAt := map[rateKey]int{}
+	rateAt := make(map[rateKey]int, len(c.Rates))
 	for i, r := range c.Rates {
-		d, dateOK := checkDate(ce, name("rates", i, "effective"), r.Effective)
+		d, dateOK := checkDate(ce, dates, name("rates", i, "effective"), r.Effective)
 		if checkMarket(ce, name("rates", i, "market"), r.Market) && !known[r.Market] {
-			ce.add(name("rates", i, "market")(), cm.ErrUnknownValue, strconv.Quote(r.Market)+" is in no market map")
+			ce.add(name("rates", i, "market").String(), cm.ErrUnknownValue, strconv.Quote(r.Market)+" is in no market map")
 		}
 		switch {
 		case r.Category == "":
-			ce.add(name("rates", i, "category")(), cm.ErrRequired, "")
+			ce.add(name("rates", i, "category").String(), cm.ErrRequired, "")
 		case r.Category.code() == catNone || r.Category == ReferralConversion:
-			ce.add(name("rates", i, "category")(), cm.ErrUnknownValue, strconv.Quote(string(r.Category)))
+			ce.add(name("rates", i, "category").String(), cm.ErrUnknownValue, strconv.Quote(string(r.Category)))
 		}
 		checkCurrency(ce, name("rates", i, "currency"), r.Currency)
 		if dateOK && r.Market != "" && r.Category != "" {
 			k := rateKey{d, r.Market, r.Category}
 			if j, dup := rateAt[k]; dup {
-				ce.add(name("rates", i, "effective")(), ErrDuplicate, fmt.Sprintf("%s %s already has a price from %s (rates[%d])", r.Market, r.Category, d, j))
+				ce.add(name("rates", i, "effective").String(), ErrDuplicate, fmt.Sprintf("%s %s already has a price from %s (rates[%d])", r.Market, r.Category, d, j))
 			}
 			rateAt[k] = i
 		}
 		if len(r.Tiers) == 0 {
 			if r.Price.IsNegative() {
-				ce.add(name("rates", i, "price")(), cm.ErrInvalidValue, "negative")
+				ce.add(name("rates", i, "price").String(), cm.ErrInvalidValue, "negative")
 			}
 			continue
 		}
 		if !r.Price.IsZero() {
-			ce.add(name("rates", i, "price")(), cm.ErrInvalidValue, "give a price or tiers, not both")
+			ce.add(name("rates", i, "price").String(), cm.ErrInvalidValue, "give a price or tiers, not both")
 		}
 		var prev int64
 		for k, t := range r.Tiers {
@@ -301,17 +300,33 @@ func (c *RateCard) check(ce *cardErrs, where func(kind string, i int, key string
 	}
 }
 
-func checkDate(ce *cardErrs, field func() string, s string) (string, bool) {
+// fieldRef names a field of a card entry (see check); its String is built
+// only when a problem is reported.
+type fieldRef struct {
+	where            func(kind string, i int, key string) string
+	kind, key, field string
+	i                int
+}
+
+func (f fieldRef) String() string { return f.where(f.kind, f.i, f.key) + f.field }
+
+// checkDate checks a date and returns it as YYYY-MM-DD (a valid date is
+// written so already: cm.ParseDate takes no other form). checked holds
+// the dates already found valid.
+func checkDate(ce *cardErrs, checked map[string]bool, field fieldRef, s string) (string, bool) {
+	if checked[s] {
+		return s, true
+	}
 	if s == "" {
-		ce.add(field(), cm.ErrRequired, "")
+		ce.add(field.String(), cm.ErrRequired, "")
 		return "", false
 	}
-	d, err := cm.ParseDate(s)
-	if err != nil {
-		ce.add(field(), cm.ErrInvalidValue, strconv.Quote(s)+" (want YYYY-MM-DD)")
+	if _, err := cm.ParseDate(s); err != nil {
+		ce.add(field.String(), cm.ErrInvalidValue, strconv.Quote(s)+" (want YYYY-MM-DD)")
 		return "", false
 	}
-	return d.String(), true
+	checked[s] = true
+	return s, true
 }
 
 func validMarket(m string) bool {
@@ -326,25 +341,25 @@ func validMarket(m string) bool {
 	return true
 }
 
-func checkMarket(ce *cardErrs, field func() string, m string) bool {
+func checkMarket(ce *cardErrs, field fieldRef, m string) bool {
 	if m == "" {
-		ce.add(field(), cm.ErrRequired, "a market name")
+		ce.add(field.String(), cm.ErrRequired, "a market name")
 		return false
 	}
 	if !validMarket(m) {
-		ce.add(field(), cm.ErrInvalidValue, strconv.Quote(m)+" (market names are lower-case letters, digits, _ and -)")
+		ce.add(field.String(), cm.ErrInvalidValue, strconv.Quote(m)+" (market names are lower-case letters, digits, _ and -)")
 		return false
 	}
 	return true
 }
 
-func checkCurrency(ce *cardErrs, field func() string, c string) {
+func checkCurrency(ce *cardErrs, field fieldRef, c string) {
 	if c == "" {
-		ce.add(field(), cm.ErrRequired, "")
+		ce.add(field.String(), cm.ErrRequired, "")
 		return
 	}
-	if len(c) != 3 || strings.IndexFunc(c, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
-		ce.add(field(), cm.ErrInvalidValue, strconv.Quote(c)+" is not an ISO 4217 code")
+	if len(c) != 3 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || c[2] < 'A' || c[2] > 'Z' {
+		ce.add(field.String(), cm.ErrInvalidValue, strconv.Quote(c)+" is not an ISO 4217 code")
 	}
 }
 
@@ -565,31 +580,55 @@ type crate struct {
 	lo, hi   int64 // band bounds for reporting (hi 0 = MAX)
 }
 
-// compile resolves the card in loc. The card must be valid.
+// compile resolves the card in loc. The card must be valid. It is cheap
+// enough to run for every query (about 0.1 ms for the example card's 178
+// rates and two market maps of some 100 countries and 60 calling codes),
+// so compiled cards are not kept anywhere.
 func compile(c *RateCard, loc *time.Location) *compiled {
 	cc := &compiled{card: c, loc: loc}
+	// Market ids in name order, so that they do not depend on map order.
 	ids := map[string]uint16{}
-	market := func(name string) uint16 {
-		if id, ok := ids[name]; ok {
-			return id
+	seen := func(name string) {
+		if _, ok := ids[name]; !ok {
+			ids[name] = 0
+			cc.markets = append(cc.markets, name)
 		}
-		id := uint16(len(cc.markets))
-		ids[name] = id
-		cc.markets = append(cc.markets, name)
-		return id
-	}
-	at := func(s string) int64 {
-		d, _ := cm.ParseDate(s)
-		return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc).UnixNano()
 	}
 	for _, m := range c.Markets {
-		mm := cmap{from: at(m.Effective), countries: map[string]uint16{}, codes: map[string]uint16{}, def: market(m.Default)}
-		for _, k := range slices.Sorted(maps.Keys(m.Countries)) {
-			mm.countries[k] = market(m.Countries[k])
+		seen(m.Default)
+		for _, mk := range m.Countries {
+			seen(mk)
 		}
-		for _, k := range slices.Sorted(maps.Keys(m.CallingCodes)) {
+		for _, mk := range m.CallingCodes {
+			seen(mk)
+		}
+	}
+	for _, r := range c.Rates {
+		seen(r.Market)
+	}
+	slices.Sort(cc.markets)
+	for i, name := range cc.markets {
+		ids[name] = uint16(i)
+	}
+	instants := map[string]int64{} // cards repeat a few dates
+	at := func(s string) int64 {
+		if t, ok := instants[s]; ok {
+			return t
+		}
+		d, _ := cm.ParseDate(s)
+		t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc).UnixNano()
+		instants[s] = t
+		return t
+	}
+	cc.maps = make([]cmap, 0, len(c.Markets))
+	for _, m := range c.Markets {
+		mm := cmap{from: at(m.Effective), countries: make(map[string]uint16, len(m.Countries)), codes: make(map[string]uint16, len(m.CallingCodes)), def: ids[m.Default]}
+		for k, mk := range m.Countries {
+			mm.countries[k] = ids[mk]
+		}
+		for k, mk := range m.CallingCodes {
 			d := strings.TrimPrefix(k, "+")
-			mm.codes[d] = market(m.CallingCodes[k])
+			mm.codes[d] = ids[mk]
 			mm.maxCode = max(mm.maxCode, len(d))
 		}
 		cc.maps = append(cc.maps, mm)
@@ -607,35 +646,50 @@ func compile(c *RateCard, loc *time.Location) *compiled {
 		cc.rules = append(cc.rules, cr)
 	}
 	slices.SortFunc(cc.rules, func(a, b crule) int { return cmpInt(a.from, b.from) })
+	nrates := 0
 	for _, r := range c.Rates {
-		market(r.Market)
+		nrates += max(1, len(r.Tiers))
 	}
-	cc.mc = make([][]int32, len(cc.markets)*int(numCats))
+	cc.rates = make([]crate, 0, nrates)
+	cc.entries = make([]centry, 0, len(c.Rates))
+	bands := make([]cband, 0, nrates) // every entry's bands, one after another
+	count := make([]int32, len(cc.markets)*int(numCats))
 	for _, r := range c.Rates {
 		e := centry{from: at(r.Effective), market: ids[r.Market], cat: r.Category.code(), currency: r.Currency}
 		eid := int32(len(cc.entries))
 		add := func(band int, price decimal.Decimal, lo, hi int64) {
 			cc.rates = append(cc.rates, crate{entry: eid, band: band, price: price, currency: r.Currency, cat: e.cat, market: e.market, lo: lo, hi: hi})
 		}
+		first := len(bands)
 		if len(r.Tiers) == 0 {
-			e.bands = []cband{{0, int32(len(cc.rates))}}
+			bands = append(bands, cband{0, int32(len(cc.rates))})
 			add(0, r.Price, 0, 0)
 		} else {
 			var lo int64
 			for k, t := range r.Tiers {
-				e.bands = append(e.bands, cband{t.UpTo, int32(len(cc.rates))})
+				bands = append(bands, cband{t.UpTo, int32(len(cc.rates))})
 				add(k, t.Price, lo, t.UpTo)
 				lo = t.UpTo + 1
 			}
 		}
+		e.bands = bands[first:len(bands):len(bands)]
 		cc.entries = append(cc.entries, e)
-		k := int(e.market)*int(numCats) + int(e.cat)
-		cc.mc[k] = append(cc.mc[k], eid)
+		count[int(e.market)*int(numCats)+int(e.cat)]++
+	}
+	// mc: the entries of each market and category, in one backing array.
+	all := make([]int32, len(cc.entries))
+	cc.mc = make([][]int32, len(count))
+	off := 0
+	for k, n := range count {
+		cc.mc[k] = all[off : off : off+int(n)]
+		off += int(n)
 	}
 	cc.tieredMC = make([]bool, len(cc.mc))
-	for _, e := range cc.entries {
+	for i, e := range cc.entries {
+		k := int(e.market)*int(numCats) + int(e.cat)
+		cc.mc[k] = append(cc.mc[k], int32(i))
 		if len(e.bands) > 1 {
-			cc.tieredMC[int(e.market)*int(numCats)+int(e.cat)] = true
+			cc.tieredMC[k] = true
 		}
 	}
 	for _, list := range cc.mc {
@@ -702,4 +756,88 @@ func (cc *compiled) marketOfPhone(mi int, digits string) (uint16, bool) {
 		}
 	}
 	return 0, false
+}
+
+// fingerprint hashes every field of the card, so that accumulators of
+// queries with equal cards (a card loaded again, as in another process)
+// merge; map entries are combined in an order-independent way.
+func (c *RateCard) fingerprint() uint64 {
+	h := fnvOffset
+	num := func(n int64) {
+		for i := 0; i < 64; i += 8 {
+			h = (h ^ uint64(byte(n>>i))) * fnvPrime
+		}
+	}
+	str := func(s string) {
+		num(int64(len(s)))
+		h = fnvString(h, s)
+	}
+	entries := func(m map[string]string) {
+		var sum uint64
+		for k, v := range m {
+			sum += fnvString(fnvString(fnvOffset, k)*31, v)
+		}
+		num(int64(len(m)))
+		num(int64(sum))
+	}
+	price := func(d decimal.Decimal) {
+		if d.NumDigits() > 18 {
+			str(d.String()) // rare: the coefficient does not fit an int64
+			return
+		}
+		num(d.CoefficientInt64())
+		num(int64(d.Exponent()))
+	}
+	str(c.Name)
+	str(c.Note)
+	if c.Example {
+		num(1)
+	}
+	num(int64(len(c.Markets)))
+	for _, m := range c.Markets {
+		str(m.Effective)
+		str(m.Default)
+		entries(m.Countries)
+		entries(m.CallingCodes)
+	}
+	num(int64(len(c.Rules)))
+	for _, r := range c.Rules {
+		str(r.Effective)
+		str(r.Model)
+		if r.ChargeEntryPoint {
+			num(1)
+		}
+		num(int64(len(r.FreeInServiceWindow)))
+		for _, cat := range r.FreeInServiceWindow {
+			str(string(cat))
+		}
+	}
+	num(int64(len(c.Rates)))
+	for _, r := range c.Rates {
+		str(r.Effective)
+		str(r.Market)
+		str(string(r.Category))
+		str(r.Currency)
+		price(r.Price)
+		num(int64(len(r.Tiers)))
+		for _, t := range r.Tiers {
+			num(t.UpTo)
+			price(t.Price)
+		}
+	}
+	return h
+}
+
+// FNV-1a, 64 bits: a fixed hash, so a fingerprint needs no seed (and no
+// package state).
+const (
+	fnvOffset uint64 = 14695981039346656037
+	fnvPrime  uint64 = 1099511628211
+)
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return h
 }

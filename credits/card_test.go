@@ -2,6 +2,7 @@ package credits_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/credits"
 	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/example_card.csv from example_card.json")
@@ -185,5 +187,22 @@ func TestDemoCardIsTheExampleCard(t *testing.T) {
 	}
 	if d := cmp.Diff(j, credits.DemoCard(), cmpOpts); d != "" {
 		t.Errorf("DemoCard differs from testdata/example_card.json:\n%s", d)
+	}
+}
+
+// A card changed between two queries prices the second with its new
+// content: nothing compiled is kept between queries. In the four-send
+// example (marketing 0.0109 + utility 0.0053 = 0.0162), marketing at
+// 0.0209 from 2025-07-01 makes 0.0209 + 0.0053 = 0.0262; a card made
+// invalid after a valid use is refused.
+func TestCardChangedBetweenQueries(t *testing.T) {
+	st := fourSends(t, true).store(t)
+	q := query(t, "Europe/Istanbul", "2026-07-06", "2026-07-07")
+	eqAmounts(t, "used", summarize(t, st, q).Used, usd("0.0162"))
+	q.Card.Rates[1].Price = decimal.RequireFromString("0.0209") // turkey marketing from 2025-07-01
+	eqAmounts(t, "used after the change", summarize(t, st, q).Used, usd("0.0262"))
+	q.Card.Rates[1].Currency = "usd"
+	if _, err := credits.Summarize(context.Background(), st, q); !errors.Is(err, cm.ErrInvalidValue) || !strings.Contains(err.Error(), "rates[1].currency") {
+		t.Errorf("a card made invalid: %v", err)
 	}
 }

