@@ -16,7 +16,9 @@ import (
 
 // The benchmarks load the demo workload into a memstore once:
 // CONVOMETRICS_BENCH_EVENTS events (default 1,000,000), and ask about
-// tenant acme (40% of the events) over the whole period, by day.
+// tenant acme (40% of the events) over the whole period (63 days: the
+// queries set AllowLongRange, as questions over a whole workload do), by
+// day.
 
 var (
 	benchOnce  sync.Once
@@ -50,8 +52,12 @@ func benchSetup(b *testing.B) (*memstore.Store, cm.Calendar, cm.Range) {
 	return benchStore, cal, cm.Range{From: from, To: from.AddDate(0, 0, demo.Days+3)}
 }
 
-// rows reports the frame rows folded per second.
-func rows(b *testing.B, spec frame.Spec) {
+// rows reports the frame rows folded per second for query q.
+func rows(b *testing.B, q any) {
+	spec, err := goals.SpecOf(q)
+	if err != nil {
+		b.Fatal(err)
+	}
 	f, err := frame.Get(context.Background(), benchStore, spec)
 	if err != nil {
 		b.Fatal(err)
@@ -64,7 +70,7 @@ func rows(b *testing.B, spec frame.Spec) {
 // a frame already cached by the store (a dashboard asking again).
 func BenchmarkFlows(b *testing.B) {
 	s, cal, r := benchSetup(b)
-	q := goals.FlowsQuery{Tenant: "acme", Range: r, Calendar: cal}
+	q := goals.FlowsQuery{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal}
 	if _, err := goals.Flows(context.Background(), s, q); err != nil { // builds the frame the store caches
 		b.Fatal(err)
 	}
@@ -75,15 +81,14 @@ func BenchmarkFlows(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	a, _ := goals.NewFlowsAccumulator(q)
-	rows(b, a.Spec())
+	rows(b, q)
 }
 
 // BenchmarkFlowsCold is BenchmarkFlows with the store's frame cache
 // dropped before each question: the frame is built every time.
 func BenchmarkFlowsCold(b *testing.B) {
 	s, cal, r := benchSetup(b)
-	q := goals.FlowsQuery{Tenant: "acme", Range: r, Calendar: cal}
+	q := goals.FlowsQuery{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -92,14 +97,13 @@ func BenchmarkFlowsCold(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	a, _ := goals.NewFlowsAccumulator(q)
-	rows(b, a.Spec())
+	rows(b, q)
 }
 
 // BenchmarkFlowsDroppedRuns also lists every dropped run.
 func BenchmarkFlowsDroppedRuns(b *testing.B) {
 	s, cal, r := benchSetup(b)
-	q := goals.FlowsQuery{Tenant: "acme", Range: r, Calendar: cal, DroppedRuns: true}
+	q := goals.FlowsQuery{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal, DroppedRuns: true}
 	if _, err := goals.Flows(context.Background(), s, q); err != nil { // builds the frame the store caches
 		b.Fatal(err)
 	}
@@ -116,22 +120,25 @@ func BenchmarkFlowsDroppedRuns(b *testing.B) {
 // without the frame lookup, the merge or the result.
 func BenchmarkFlowsFold(b *testing.B) {
 	s, cal, r := benchSetup(b)
-	a, err := goals.NewFlowsAccumulator(goals.FlowsQuery{Tenant: "acme", Range: r, Calendar: cal})
+	q := goals.FlowsQuery{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal}
+	foldAll, err := goals.FlowsFolder(q)
 	if err != nil {
 		b.Fatal(err)
 	}
-	f, err := frame.Get(context.Background(), s, a.Spec())
+	spec, err := goals.SpecOf(q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := frame.Get(context.Background(), s, spec)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		for g := range f.NumGroups() {
-			a.Add(f, g)
-		}
+		foldAll(f)
 	}
-	rows(b, a.Spec())
+	rows(b, q)
 }
 
 func benchGoals(b *testing.B) []goals.Goal {
@@ -151,7 +158,7 @@ func benchGoals(b *testing.B) []goals.Goal {
 // kind of condition) on a cached frame.
 func BenchmarkConversions(b *testing.B) {
 	s, cal, r := benchSetup(b)
-	q := goals.Query{Tenant: "acme", Range: r, Calendar: cal, Goals: benchGoals(b)}
+	q := goals.Query{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal, Goals: benchGoals(b)}
 	if _, err := goals.Conversions(context.Background(), s, q); err != nil { // builds the frame the store caches
 		b.Fatal(err)
 	}
@@ -162,8 +169,7 @@ func BenchmarkConversions(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	a, _ := goals.NewAccumulator(q)
-	rows(b, a.Spec())
+	rows(b, q)
 }
 
 // BenchmarkDefaultGoals: the default goal set (goal.reached names, payment,
@@ -177,7 +183,7 @@ func BenchmarkDefaultGoals(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := goals.Conversions(context.Background(), s, goals.Query{Tenant: "acme", Range: r, Calendar: cal, Goals: gs}); err != nil {
+		if _, err := goals.Conversions(context.Background(), s, goals.Query{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal, Goals: gs}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -185,8 +191,8 @@ func BenchmarkDefaultGoals(b *testing.B) {
 
 // BenchmarkCompareVersions: shop v1 against v2 on the flow's completion.
 func BenchmarkCompareVersions(b *testing.B) {
-	s, _, r := benchSetup(b)
-	q := goals.CompareQuery{Tenant: "acme", Range: r, Flow: "shop"}
+	s, cal, r := benchSetup(b)
+	q := goals.CompareQuery{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal, Flow: "shop"}
 	if _, err := goals.CompareVersions(context.Background(), s, q); err != nil { // builds the frame the store caches
 		b.Fatal(err)
 	}
@@ -197,6 +203,5 @@ func BenchmarkCompareVersions(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	a, _ := goals.NewCompareAccumulator(q)
-	rows(b, a.Spec())
+	rows(b, q)
 }

@@ -16,8 +16,14 @@ import (
 type CompareQuery struct {
 	// Tenant is required.
 	Tenant string `json:"tenant"`
-	// Range: conversations count when the flow started in them in the range.
-	Range cm.Range `json:"range"`
+	// Range: conversations count when the flow started in them in the
+	// range. At most 90 calendar days of Calendar unless AllowLongRange
+	// (see [Query.Range]).
+	Range          cm.Range `json:"range"`
+	AllowLongRange bool     `json:"allow_long_range,omitempty"`
+	// Calendar is the zone whose calendar days the range limit counts and
+	// in which the result's range is given; the zero Calendar is UTC.
+	Calendar cm.Calendar `json:"calendar,omitzero"`
 	// Flow is the flow whose versions are compared; required.
 	Flow string `json:"flow"`
 	// Goal is the goal compared on; nil means the flow's completion
@@ -43,21 +49,32 @@ func CompletionGoal(flow string) Goal {
 	}
 }
 
-// Validate checks the query. Errors name the field and wrap the sentinels.
+// Validate checks the query without modifying it. Errors start with
+// "goals: compare query: ", name the field and wrap the sentinels, as for
+// [Query.Validate].
 func (q *CompareQuery) Validate() error {
-	g := cm.Day
-	if err := checkScope(q.Tenant, q.Range, &g, q.Lookback); err != nil {
+	if err := checkScope(q.Tenant, q.Calendar, q.Range, q.AllowLongRange, "", q.Lookback, q.Partition); err != nil {
 		return fmt.Errorf("goals: compare query: %w", err)
 	}
 	if q.Flow == "" {
 		return fmt.Errorf("goals: compare query: flow: %w", cm.ErrRequired)
 	}
 	if q.Goal != nil {
-		if err := q.Goal.Validate(); err != nil {
+		if err := q.Goal.validate(); err != nil {
 			return fmt.Errorf("goals: compare query: goal.%w", err)
 		}
 	}
-	return q.Partition.Check()
+	return nil
+}
+
+// compiled returns a copy of the validated q with the defaults applied:
+// the goal (the flow's completion when nil, copied otherwise) and the
+// calendar in its explicit form.
+func (q CompareQuery) compiled() CompareQuery {
+	g := q.goal()
+	q.Goal = &g
+	q.Calendar = explicit(q.Calendar)
+	return q
 }
 
 func (q *CompareQuery) goal() Goal {
@@ -140,17 +157,28 @@ type VersionTest struct {
 // baseline with a verdict and the sample size needed. Errors as for
 // [Conversions].
 func CompareVersions(ctx context.Context, r cm.Reader, q CompareQuery) (*Comparison, error) {
-	a, err := NewCompareAccumulator(q)
+	a, err := FoldCompare(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
-	return compute[*Comparison](ctx, r, a)
+	return a.Result(), nil
 }
 
-// CompareAccumulator folds contacts into a version comparison; see
-// [Accumulator] for the protocol.
+// FoldCompare reads q's events from r (q.Partition's contacts only, when
+// it names one) and returns their accumulator; see [Fold].
+func FoldCompare(ctx context.Context, r cm.Reader, q CompareQuery) (*CompareAccumulator, error) {
+	a, err := newCompareAccumulator(q)
+	if err != nil {
+		return nil, err
+	}
+	return foldAll(ctx, r, a)
+}
+
+// CompareAccumulator holds a version comparison folded from contacts; see
+// [Accumulator].
 type CompareAccumulator struct {
-	q      CompareQuery
+	q      CompareQuery // compiled: Goal set
+	key    string
 	goal   Goal
 	prog   *program
 	core   core
@@ -167,13 +195,16 @@ type verConv struct {
 	conversations, converted, excluded int
 }
 
-// NewCompareAccumulator returns an empty accumulator for q (validated).
-func NewCompareAccumulator(q CompareQuery) (*CompareAccumulator, error) {
+// newCompareAccumulator returns an empty accumulator for q (validated; q is
+// not modified).
+func newCompareAccumulator(q CompareQuery) (*CompareAccumulator, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	g := q.goal()
-	return (&CompareAccumulator{q: q, goal: g, prog: compile([]Goal{g})}).init(), nil
+	q = q.compiled()
+	k := q
+	k.Range, k.Partition, k.AllowLongRange = utc(q.Range), cm.Partition{}, false
+	return (&CompareAccumulator{q: q, key: queryKey(k), goal: *q.Goal, prog: compile([]Goal{*q.Goal})}).init(), nil
 }
 
 func (a *CompareAccumulator) init() *CompareAccumulator {
@@ -183,12 +214,12 @@ func (a *CompareAccumulator) init() *CompareAccumulator {
 }
 
 func (a *CompareAccumulator) fresh() *CompareAccumulator {
-	return (&CompareAccumulator{q: a.q, goal: a.goal, prog: a.prog}).init()
+	return (&CompareAccumulator{q: a.q, key: a.key, goal: a.goal, prog: a.prog}).init()
 }
 
-// Spec returns the frame spec the accumulator needs.
-func (a *CompareAccumulator) Spec() frame.Spec {
-	return spec(a.q.Tenant, a.q.Range, a.q.Lookback, a.q.Partition, a.prog)
+// spec returns the frame spec the accumulator needs.
+func (a *CompareAccumulator) spec() frame.Spec {
+	return frameSpec(a.q.Tenant, a.q.Range, a.q.Lookback, a.q.Partition, a.prog)
 }
 
 func (a *CompareAccumulator) verT(i int32) *verConv {
@@ -198,9 +229,9 @@ func (a *CompareAccumulator) verT(i int32) *verConv {
 	return &a.per[i]
 }
 
-// Add folds contact group g of f, a frame built with
-// [CompareAccumulator.Spec] (see [Accumulator.Add]).
-func (a *CompareAccumulator) Add(f *frame.Frame, g int) {
+// add folds contact group g of f, a frame built with
+// [CompareAccumulator.spec] (see [Accumulator.add]).
+func (a *CompareAccumulator) add(f *frame.Frame, g int) {
 	if a.core.bind(f) {
 		a.ev.bind(f)
 		a.vers.bind(f.Dict(frame.FlowVersion))
@@ -247,14 +278,13 @@ func (a *CompareAccumulator) Add(f *frame.Frame, g int) {
 	}
 }
 
-// Merge adds o's tallies to a; see [Accumulator.Merge].
+// Merge adds o's tallies to a. Both must answer the same query, as for
+// [Accumulator.Merge] (a nil Goal and the flow's [CompletionGoal] are the
+// same); otherwise it changes nothing and returns an error wrapping
+// cm.ErrMismatch.
 func (a *CompareAccumulator) Merge(o *CompareAccumulator) error {
-	switch {
-	case a == o:
-		return fmt.Errorf("goals: merge: %w: an accumulator into itself", ErrMismatch)
-	case a.q.Tenant != o.q.Tenant || !a.q.Range.From.Equal(o.q.Range.From) || !a.q.Range.To.Equal(o.q.Range.To) ||
-		a.q.Flow != o.q.Flow || a.goal.Name != o.goal.Name || a.q.IncludeTest != o.q.IncludeTest || a.q.Baseline != o.q.Baseline:
-		return fmt.Errorf("goals: merge: %w", ErrMismatch)
+	if err := sameQuery(a == o, a.key, o.key); err != nil {
+		return err
 	}
 	vr := remap(&a.vers.n, &o.vers.n)
 	for i, y := range o.per {
@@ -266,9 +296,10 @@ func (a *CompareAccumulator) Merge(o *CompareAccumulator) error {
 	return nil
 }
 
-// Result returns the answer.
+// Result returns the answer; see [Accumulator.Result].
 func (a *CompareAccumulator) Result() *Comparison {
-	res := &Comparison{Tenant: a.q.Tenant, Range: a.q.Range, Flow: a.q.Flow, Goal: a.goal.Name,
+	loc := a.q.Calendar.Location()
+	res := &Comparison{Tenant: a.q.Tenant, Range: cm.Range{From: a.q.Range.From.In(loc), To: a.q.Range.To.In(loc)}, Flow: a.q.Flow, Goal: a.goal.Name,
 		Versions: []VersionConversion{}, Tests: []VersionTest{}}
 	for i, v := range a.per {
 		if v.conversations+v.excluded == 0 {

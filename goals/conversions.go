@@ -1,8 +1,11 @@
 package goals
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -18,11 +21,16 @@ import (
 type Query struct {
 	// Tenant is required.
 	Tenant string `json:"tenant"`
-	// Range is the period reported, [From, To); both bounds are required.
+	// Range is the period reported, [From, To); both bounds are required,
+	// and it spans at most cm.MaxCustomDays (90) calendar days of Calendar
+	// unless AllowLongRange is set.
 	Range cm.Range `json:"range"`
+	// AllowLongRange lifts the 90-day limit on Range (for questions over a
+	// whole workload).
+	AllowLongRange bool `json:"allow_long_range,omitempty"`
 	// Calendar buckets the time series (its zone and week start). The zero
 	// Calendar is UTC with weeks starting on Monday.
-	Calendar cm.Calendar `json:"-"`
+	Calendar cm.Calendar `json:"calendar,omitzero"`
 	// Granularity of the series: day (the default when empty), week,
 	// month or hour.
 	Granularity cm.Granularity `json:"granularity,omitempty"`
@@ -36,46 +44,112 @@ type Query struct {
 	// conversations longer than it for speed.
 	Lookback time.Duration `json:"lookback_ns,omitempty"`
 	// Partition restricts the question to one partition of the tenant's
-	// contacts, for folding partitions separately and merging.
+	// contacts, for folding partitions separately ([Fold]) and merging.
 	Partition cm.Partition `json:"partition,omitzero"`
 }
 
-// checkScope validates the fields every query shares.
-func checkScope(tenant string, r cm.Range, g *cm.Granularity, lookback time.Duration) error {
+// checkScope validates the fields every query shares. It names the field
+// at fault; the caller adds the package and query prefix.
+func checkScope(tenant string, cal cm.Calendar, r cm.Range, allowLong bool, g cm.Granularity, lookback time.Duration, part cm.Partition) error {
 	if tenant == "" {
 		return fmt.Errorf("tenant: %w", cm.ErrNoTenant)
 	}
-	if err := r.Check(); err != nil {
+	if err := cal.CheckRange(r, cm.RangeOptions{AllowLong: allowLong}); err != nil {
+		if errors.Is(err, cm.ErrRangeTooLong) {
+			return fmt.Errorf("range: %w (allow_long_range lifts the limit)", err)
+		}
 		return fmt.Errorf("range: %w", err)
 	}
-	if *g == "" {
-		*g = cm.Day
-	}
-	switch *g {
-	case cm.Hour, cm.Day, cm.Week, cm.Month:
+	switch g {
+	case "", cm.Hour, cm.Day, cm.Week, cm.Month:
 	default:
-		return fmt.Errorf("granularity: %w: %q (want hour, day, week or month)", cm.ErrUnknownValue, string(*g))
+		return fmt.Errorf("granularity: %w: %q (want hour, day, week or month)", cm.ErrUnknownValue, string(g))
 	}
 	if lookback < 0 {
 		return fmt.Errorf("lookback: %w: negative", cm.ErrInvalidValue)
 	}
+	if err := part.Check(); err != nil {
+		return fmt.Errorf("partition: %w", err)
+	}
 	return nil
 }
 
-// Validate checks the query and fills in the default granularity (day).
-// Errors name the field and wrap the sentinels (cm.ErrNoTenant,
-// cm.ErrEmptyRange, cm.ErrRequired, cm.ErrUnknownValue, cm.ErrInvalidValue).
+// Validate checks the query without modifying it (an empty granularity
+// means day when the query is run). Errors start with "goals: query: ",
+// name the field and wrap the sentinels (cm.ErrNoTenant, cm.ErrEmptyRange,
+// cm.ErrRangeTooLong, cm.ErrRequired, cm.ErrUnknownValue,
+// cm.ErrInvalidValue).
 func (q *Query) Validate() error {
-	if err := checkScope(q.Tenant, q.Range, &q.Granularity, q.Lookback); err != nil {
+	if err := checkScope(q.Tenant, q.Calendar, q.Range, q.AllowLongRange, q.Granularity, q.Lookback, q.Partition); err != nil {
 		return fmt.Errorf("goals: query: %w", err)
 	}
 	if len(q.Goals) == 0 {
 		return fmt.Errorf("goals: query: goals: %w", cm.ErrRequired)
 	}
-	if err := ValidateGoals(q.Goals); err != nil {
+	if err := validateGoals(q.Goals); err != nil {
 		return fmt.Errorf("goals: query: %w", err)
 	}
-	return q.Partition.Check()
+	return nil
+}
+
+// compiled returns a copy of the validated q with the defaults applied:
+// the granularity (day) and the calendar in its explicit form.
+func (q Query) compiled() Query {
+	q.Granularity = cmp.Or(q.Granularity, cm.Day)
+	q.Calendar = explicit(q.Calendar)
+	return q
+}
+
+// explicit returns c with its zone set, so that the zero Calendar and
+// UTC compare (and marshal) alike.
+func explicit(c cm.Calendar) cm.Calendar {
+	return cm.NewCalendar(c.Location()).WithWeekStart(c.WeekStart())
+}
+
+// queryKey is what Merge compares: the compiled query as JSON, with the
+// range in UTC and Partition and AllowLongRange (which change no number)
+// left out, so that accumulators of the same question over different
+// partitions (or built in different processes) merge, and any other
+// difference is a mismatch.
+func queryKey(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Every query field marshals; keep accumulators unmergeable if one
+		// ever does not.
+		return "unmarshalable: " + err.Error()
+	}
+	return string(b)
+}
+
+// utc returns r with both bounds in UTC.
+func utc(r cm.Range) cm.Range { return cm.Range{From: r.From.UTC(), To: r.To.UTC()} }
+
+// sameQuery checks that two accumulators answer the same question: not the
+// same accumulator, and the same query key. The error wraps cm.ErrMismatch
+// and names the query fields that differ.
+func sameQuery(self bool, ka, kb string) error {
+	if self {
+		return fmt.Errorf("goals: merge: %w: an accumulator into itself", cm.ErrMismatch)
+	}
+	if ka == kb {
+		return nil
+	}
+	var ma, mb map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(ka), &ma)
+	_ = json.Unmarshal([]byte(kb), &mb)
+	var diff []string
+	for k, v := range ma {
+		if w, ok := mb[k]; !ok || !bytes.Equal(v, w) {
+			diff = append(diff, k)
+		}
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			diff = append(diff, k)
+		}
+	}
+	slices.Sort(diff)
+	return fmt.Errorf("goals: merge: %w: they differ in %s", cm.ErrMismatch, strings.Join(diff, ", "))
 }
 
 // readRange is the span of events read: the whole history before To, or
@@ -88,8 +162,9 @@ func readRange(r cm.Range, lookback time.Duration) cm.Range {
 	return out
 }
 
-// spec returns the frame spec for the structural types plus the program's.
-func spec(tenant string, r cm.Range, lookback time.Duration, part cm.Partition, p *program) frame.Spec {
+// frameSpec returns the frame spec for the structural types plus the
+// program's.
+func frameSpec(tenant string, r cm.Range, lookback time.Duration, part cm.Partition, p *program) frame.Spec {
 	types := slices.Clone(structuralTypes)
 	fields := coreFields
 	attrs := false
@@ -219,19 +294,33 @@ func turnStats(v []int32) TurnStats {
 // naming the field; a store error or ctx being done stops the computation
 // and is returned, wrapped, with no result.
 func Conversions(ctx context.Context, r cm.Reader, q Query) (*Result, error) {
-	a, err := NewAccumulator(q)
+	a, err := Fold(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
-	return compute[*Result](ctx, r, a)
+	return a.Result(), nil
 }
 
-// Accumulator folds contacts into goal conversions. Create it with
-// [NewAccumulator], add contacts from frames with Add, combine partial
-// accumulators with Merge, and read the answer with Result. It is not safe
-// for concurrent use; fold in parallel with one accumulator per goroutine.
+// Fold reads q's events from r (q.Partition's contacts only, when it names
+// one) and returns their accumulator, what [Conversions] computes its
+// result from. Fold the partitions of a tenant separately (on other
+// goroutines or machines), [Accumulator.Merge] them, and the merged
+// [Accumulator.Result] is the single-pass answer. Errors as for
+// [Conversions].
+func Fold(ctx context.Context, r cm.Reader, q Query) (*Accumulator, error) {
+	a, err := newAccumulator(q)
+	if err != nil {
+		return nil, err
+	}
+	return foldAll(ctx, r, a)
+}
+
+// Accumulator holds goal conversions folded from contacts. Get one from
+// [Fold], combine accumulators of disjoint partitions with Merge, and read
+// the answer with Result. It is not safe for concurrent use.
 type Accumulator struct {
-	q     Query
+	q     Query // compiled: defaults applied
+	key   string
 	prog  *program
 	b     cm.Buckets
 	core  core
@@ -263,16 +352,20 @@ type convRec struct {
 	turns         int32
 }
 
-// NewAccumulator returns an empty accumulator for q (validated).
-func NewAccumulator(q Query) (*Accumulator, error) {
+// newAccumulator returns an empty accumulator for q (validated; q itself is
+// not modified: the accumulator keeps a compiled copy).
+func newAccumulator(q Query) (*Accumulator, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	q = q.compiled()
 	b, err := q.Calendar.Buckets(q.Range, q.Granularity)
 	if err != nil {
 		return nil, fmt.Errorf("goals: query: %w", err)
 	}
-	a := &Accumulator{q: q, prog: compile(q.Goals), b: b}
+	k := q
+	k.Range, k.Partition, k.AllowLongRange = utc(q.Range), cm.Partition{}, false
+	a := &Accumulator{q: q, key: queryKey(k), prog: compile(q.Goals), b: b}
 	return a.init(), nil
 }
 
@@ -290,19 +383,19 @@ func (a *Accumulator) init() *Accumulator {
 
 // fresh returns an empty accumulator for the same query.
 func (a *Accumulator) fresh() *Accumulator {
-	return (&Accumulator{q: a.q, prog: a.prog, b: a.b}).init()
+	return (&Accumulator{q: a.q, key: a.key, prog: a.prog, b: a.b}).init()
 }
 
-// Spec returns the frame spec the accumulator needs: the events to pass to
-// Add.
-func (a *Accumulator) Spec() frame.Spec {
-	return spec(a.q.Tenant, a.q.Range, a.q.Lookback, a.q.Partition, a.prog)
+// spec returns the frame spec the accumulator needs: the events to pass to
+// add.
+func (a *Accumulator) spec() frame.Spec {
+	return frameSpec(a.q.Tenant, a.q.Range, a.q.Lookback, a.q.Partition, a.prog)
 }
 
-// Add folds contact group g of f, a frame built with [Accumulator.Spec]
+// add folds contact group g of f, a frame built with [Accumulator.spec]
 // (more columns or event types do no harm; the range and partition must be
-// the spec's). Add never fails: it only reads the frame.
-func (a *Accumulator) Add(f *frame.Frame, g int) {
+// the spec's). add never fails: it only reads the frame.
+func (a *Accumulator) add(f *frame.Frame, g int) {
 	if a.core.bind(f) {
 		a.ev.bind(f)
 		a.flows.bind(f.Dict(frame.Flow))
@@ -365,20 +458,16 @@ func (a *Accumulator) Add(f *frame.Frame, g int) {
 	}
 }
 
-// Merge adds o's tallies to a. Both must have been made for the same
-// query (partitions aside); otherwise Merge changes nothing and returns an
-// error wrapping [ErrMismatch]. Merge is associative and commutative.
+// Merge adds o's tallies to a. Both must answer the same query: the same
+// fields, by content, apart from Partition and AllowLongRange (the zero
+// Calendar and UTC, and an empty Granularity and day, are the same). Otherwise Merge changes
+// nothing and returns an error wrapping cm.ErrMismatch that names the
+// fields that differ; merging an accumulator into itself is a mismatch
+// too. Merge is associative and commutative; each contact must have been
+// folded into only one of the accumulators merged (disjoint partitions).
 func (a *Accumulator) Merge(o *Accumulator) error {
-	if err := sameScope(a.q.Tenant, o.q.Tenant, a.b, o.b, a.q.IncludeTest, o.q.IncludeTest, a == o); err != nil {
+	if err := sameQuery(a == o, a.key, o.key); err != nil {
 		return err
-	}
-	if len(a.q.Goals) != len(o.q.Goals) {
-		return fmt.Errorf("goals: merge: %w: %d goals and %d", ErrMismatch, len(a.q.Goals), len(o.q.Goals))
-	}
-	for i := range a.q.Goals {
-		if a.q.Goals[i].Name != o.q.Goals[i].Name {
-			return fmt.Errorf("goals: merge: %w: goal %q and %q", ErrMismatch, a.q.Goals[i].Name, o.q.Goals[i].Name)
-		}
 	}
 	a.started += o.started
 	addInts(a.series, o.series)
@@ -398,21 +487,6 @@ func (a *Accumulator) Merge(o *Accumulator) error {
 			c.flow, c.version = at(fl, c.flow), at(vr, c.version)
 			x.list = append(x.list, c)
 		}
-	}
-	return nil
-}
-
-// sameScope checks that two accumulators count the same things.
-func sameScope(ta, tb string, ba, bb cm.Buckets, ia, ib, self bool) error {
-	switch {
-	case self:
-		return fmt.Errorf("goals: merge: %w: an accumulator into itself", ErrMismatch)
-	case ta != tb:
-		return fmt.Errorf("goals: merge: %w: tenants %q and %q", ErrMismatch, ta, tb)
-	case ia != ib:
-		return fmt.Errorf("goals: merge: %w: with and without test traffic", ErrMismatch)
-	case ba.Granularity != bb.Granularity || ba.Len() != bb.Len() || (ba.Len() > 0 && !ba.Starts[0].Equal(bb.Starts[0])):
-		return fmt.Errorf("goals: merge: %w: different ranges or calendars", ErrMismatch)
 	}
 	return nil
 }
@@ -455,7 +529,8 @@ func nameOf(n *names, i int32) string {
 	return n.list[i]
 }
 
-// Result returns the answer. The accumulator may go on folding afterwards.
+// Result returns the answer. It leaves the accumulator as it was, so it
+// may be merged further and asked again.
 func (a *Accumulator) Result() *Result {
 	loc := a.q.Calendar.Location()
 	res := &Result{

@@ -18,9 +18,18 @@
 //
 // Each is a fold of an accumulator ([Accumulator], [FlowsAccumulator],
 // [CompareAccumulator]) over the tenant's contacts, on both cores, merged
-// at the end. Everything below is computed per contact, so accumulators of
-// disjoint partitions of contacts merge into exactly the single-pass
-// answer.
+// at the end. [Fold], [FoldFlows] and [FoldCompare] return the
+// accumulator of a query, of the contacts of its Partition only when it
+// names one; everything below is computed per contact, so accumulators of
+// disjoint partitions merge (Merge) into exactly the single-pass answer.
+//
+// Every query names a tenant and a range [From, To), both bounds set,
+// spanning at most 90 calendar days of the query's calendar
+// (convometrics.MaxCustomDays, counted by Calendar.CheckRange: a day counts
+// when any part of it is in the range) unless its AllowLongRange is set.
+// Validate checks a query without changing it: defaults (day granularity,
+// the 24-hour run timeout, the flow's completion as the compared goal)
+// apply when the query is run.
 //
 // Every number is defined below precisely enough to recompute by hand.
 //
@@ -252,4 +261,14 @@
 // exact samples behind medians, and maps flow, version and node names
 // between the accumulators, which may have been built over different
 // frames. Results sort every list, so the merge order does not matter.
+//
+// Merge accepts only an accumulator of the same query: equal in every
+// field, compared by content (the range as instants, the calendar by zone
+// name and week start, goals by their JSON), with defaults applied (an
+// empty granularity is day, a zero run timeout 24 hours, a nil compared
+// goal the flow's completion), except Partition and AllowLongRange, which
+// change no number. Anything else, or an accumulator merged into itself,
+// is an error wrapping convometrics.ErrMismatch naming the fields that
+// differ, and the accumulator is left unchanged. Merge cannot tell two
+// accumulators of the same contacts apart: merge disjoint partitions only.
 package goals

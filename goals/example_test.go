@@ -146,3 +146,32 @@ func Example_goalFile() {
 	// self-served purchase
 	// checkout, paid first time
 }
+
+// Partitions of the contacts folded separately (on other goroutines or
+// machines) and merged give the single-pass answer.
+func ExampleFold() {
+	ctx := context.Background()
+	s := exampleStore()
+	q := goals.Query{
+		Tenant: "clinic",
+		Range:  cm.Range{From: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)},
+		Goals:  []goals.Goal{{Name: "booked", When: goals.Condition{Node: &goals.NodeMatch{Flow: "booking", Node: "confirm"}}}},
+	}
+	var total *goals.Accumulator
+	for i := range 2 {
+		q.Partition = cm.Partition{Index: i, Count: 2}
+		a, err := goals.Fold(ctx, s, q)
+		if err != nil {
+			panic(err)
+		}
+		if total == nil {
+			total = a
+		} else if err := total.Merge(a); err != nil {
+			panic(err)
+		}
+	}
+	g := total.Result().Goals[0]
+	fmt.Println(g.Name, "conversions:", g.Conversions, "rate:", g.Rate.Percent())
+	// Output:
+	// booked conversions: 1 rate: 50.00%
+}

@@ -17,10 +17,12 @@ type FlowsQuery struct {
 	// Tenant is required.
 	Tenant string `json:"tenant"`
 	// Range is the period reported, [From, To); runs count when they
-	// start in it.
-	Range cm.Range `json:"range"`
+	// start in it. At most 90 calendar days unless AllowLongRange (see
+	// [Query.Range]).
+	Range          cm.Range `json:"range"`
+	AllowLongRange bool     `json:"allow_long_range,omitempty"`
 	// Calendar buckets the time series; the zero Calendar is UTC.
-	Calendar cm.Calendar `json:"-"`
+	Calendar cm.Calendar `json:"calendar,omitzero"`
 	// Granularity of the series; empty means day.
 	Granularity cm.Granularity `json:"granularity,omitempty"`
 	// Flow, when set, restricts every number to runs of this flow, and
@@ -41,9 +43,12 @@ type FlowsQuery struct {
 	Partition cm.Partition `json:"partition,omitzero"`
 }
 
-// Validate checks the query and fills in defaults. Errors name the field.
+// Validate checks the query without modifying it (an empty granularity
+// means day, a zero RunTimeout DefaultRunTimeout, when the query is run).
+// Errors start with "goals: flows query: ", name the field and wrap the
+// sentinels, as for [Query.Validate].
 func (q *FlowsQuery) Validate() error {
-	if err := checkScope(q.Tenant, q.Range, &q.Granularity, q.Lookback); err != nil {
+	if err := checkScope(q.Tenant, q.Calendar, q.Range, q.AllowLongRange, q.Granularity, q.Lookback, q.Partition); err != nil {
 		return fmt.Errorf("goals: flows query: %w", err)
 	}
 	if q.Version != "" && q.Flow == "" {
@@ -52,10 +57,15 @@ func (q *FlowsQuery) Validate() error {
 	if q.RunTimeout < 0 {
 		return fmt.Errorf("goals: flows query: run_timeout: %w: negative", cm.ErrInvalidValue)
 	}
-	if q.RunTimeout == 0 {
-		q.RunTimeout = DefaultRunTimeout
-	}
-	return q.Partition.Check()
+	return nil
+}
+
+// compiled returns a copy of the validated q with the defaults applied.
+func (q FlowsQuery) compiled() FlowsQuery {
+	q.Granularity = cmp.Or(q.Granularity, cm.Day)
+	q.RunTimeout = cmp.Or(q.RunTimeout, DefaultRunTimeout)
+	q.Calendar = explicit(q.Calendar)
+	return q
 }
 
 // FlowsResult is the answer to a [FlowsQuery].
@@ -168,17 +178,28 @@ type DroppedRun struct {
 // first (with each dropped run when q.DroppedRuns), as the package
 // documentation defines runs and drop-out. Errors as for [Conversions].
 func Flows(ctx context.Context, r cm.Reader, q FlowsQuery) (*FlowsResult, error) {
-	a, err := NewFlowsAccumulator(q)
+	a, err := FoldFlows(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
-	return compute[*FlowsResult](ctx, r, a)
+	return a.Result(), nil
 }
 
-// FlowsAccumulator folds contacts into flow usage and drop-out; see
-// [Accumulator] for the protocol.
+// FoldFlows reads q's events from r (q.Partition's contacts only, when it
+// names one) and returns their accumulator; see [Fold].
+func FoldFlows(ctx context.Context, r cm.Reader, q FlowsQuery) (*FlowsAccumulator, error) {
+	a, err := newFlowsAccumulator(q)
+	if err != nil {
+		return nil, err
+	}
+	return foldAll(ctx, r, a)
+}
+
+// FlowsAccumulator holds flow usage and drop-out folded from contacts; see
+// [Accumulator].
 type FlowsAccumulator struct {
-	q    FlowsQuery
+	q    FlowsQuery // compiled: defaults applied
+	key  string
 	b    cm.Buckets
 	core core
 
@@ -222,16 +243,20 @@ type droppedRec struct {
 	end           uint8
 }
 
-// NewFlowsAccumulator returns an empty accumulator for q (validated).
-func NewFlowsAccumulator(q FlowsQuery) (*FlowsAccumulator, error) {
+// newFlowsAccumulator returns an empty accumulator for q (validated; q is
+// not modified).
+func newFlowsAccumulator(q FlowsQuery) (*FlowsAccumulator, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	q = q.compiled()
 	b, err := q.Calendar.Buckets(q.Range, q.Granularity)
 	if err != nil {
 		return nil, fmt.Errorf("goals: flows query: %w", err)
 	}
-	return (&FlowsAccumulator{q: q, b: b}).init(), nil
+	k := q
+	k.Range, k.Partition, k.AllowLongRange = utc(q.Range), cm.Partition{}, false
+	return (&FlowsAccumulator{q: q, key: queryKey(k), b: b}).init(), nil
 }
 
 func (a *FlowsAccumulator) init() *FlowsAccumulator {
@@ -241,12 +266,12 @@ func (a *FlowsAccumulator) init() *FlowsAccumulator {
 }
 
 func (a *FlowsAccumulator) fresh() *FlowsAccumulator {
-	return (&FlowsAccumulator{q: a.q, b: a.b}).init()
+	return (&FlowsAccumulator{q: a.q, key: a.key, b: a.b}).init()
 }
 
-// Spec returns the frame spec the accumulator needs.
-func (a *FlowsAccumulator) Spec() frame.Spec {
-	return spec(a.q.Tenant, a.q.Range, a.q.Lookback, a.q.Partition, nil)
+// spec returns the frame spec the accumulator needs.
+func (a *FlowsAccumulator) spec() frame.Spec {
+	return frameSpec(a.q.Tenant, a.q.Range, a.q.Lookback, a.q.Partition, nil)
 }
 
 func (a *FlowsAccumulator) bind(f *frame.Frame) {
@@ -299,9 +324,9 @@ func (v *verTally) node(n int32) *nodeTally {
 	return &v.tallies[v.nodes[n]-1]
 }
 
-// Add folds contact group g of f, a frame built with [FlowsAccumulator.Spec]
-// (see [Accumulator.Add]).
-func (a *FlowsAccumulator) Add(f *frame.Frame, g int) {
+// add folds contact group g of f, a frame built with [FlowsAccumulator.spec]
+// (see [Accumulator.add]).
+func (a *FlowsAccumulator) add(f *frame.Frame, g int) {
 	a.bind(f)
 	c := &a.core
 	c.unmatched = 0
@@ -379,13 +404,13 @@ func (a *FlowsAccumulator) Add(f *frame.Frame, g int) {
 	}
 }
 
-// Merge adds o's tallies to a; see [Accumulator.Merge].
+// Merge adds o's tallies to a. Both must answer the same query, as for
+// [Accumulator.Merge] (a zero RunTimeout and DefaultRunTimeout are the
+// same); otherwise it changes nothing and returns an error wrapping
+// cm.ErrMismatch.
 func (a *FlowsAccumulator) Merge(o *FlowsAccumulator) error {
-	if err := sameScope(a.q.Tenant, o.q.Tenant, a.b, o.b, a.q.IncludeTest, o.q.IncludeTest, a == o); err != nil {
+	if err := sameQuery(a == o, a.key, o.key); err != nil {
 		return err
-	}
-	if a.q.Flow != o.q.Flow || a.q.Version != o.q.Version || a.q.RunTimeout != o.q.RunTimeout || a.q.DroppedRuns != o.q.DroppedRuns {
-		return fmt.Errorf("goals: merge: %w: different flow filters, run timeouts or dropped-run listings", ErrMismatch)
 	}
 	fl := remap(&a.flows.n, &o.flows.n)
 	vr := remap(&a.vers.n, &o.vers.n)
@@ -424,7 +449,7 @@ func (a *FlowsAccumulator) Merge(o *FlowsAccumulator) error {
 	return nil
 }
 
-// Result returns the answer.
+// Result returns the answer; see [Accumulator.Result].
 func (a *FlowsAccumulator) Result() *FlowsResult {
 	loc := a.q.Calendar.Location()
 	res := &FlowsResult{

@@ -10,26 +10,28 @@ import (
 )
 
 // accumulator is what each question folds: [*Accumulator],
-// [*FlowsAccumulator] and [*CompareAccumulator], with the answer R.
-type accumulator[A, R any] interface {
-	Spec() frame.Spec
-	Add(f *frame.Frame, g int)
+// [*FlowsAccumulator] and [*CompareAccumulator].
+type accumulator[A any] interface {
+	// spec is the frame the accumulator folds.
+	spec() frame.Spec
+	// add folds one contact group of a frame built with spec.
+	add(f *frame.Frame, g int)
 	Merge(o A) error
-	Result() R
 	// fresh returns an empty accumulator for the same query.
 	fresh() A
 }
 
-// compute answers a's question over r: it reads the frame a needs, folds
-// it on all cores into fresh accumulators, merges them into a and returns
-// a's result. A store error is returned wrapped, with no result.
-func compute[R any, A accumulator[A, R]](ctx context.Context, r cm.Reader, a A) (R, error) {
-	var none R
-	f, err := frame.Get(ctx, r, a.Spec())
+// foldAll folds a's question over r into a: it reads the frame a needs,
+// folds it on all cores into fresh accumulators and merges them into a,
+// which it returns. A store error is returned wrapped, with no
+// accumulator.
+func foldAll[A accumulator[A]](ctx context.Context, r cm.Reader, a A) (A, error) {
+	var none A
+	f, err := frame.Get(ctx, r, a.spec())
 	if err != nil {
 		return none, fmt.Errorf("goals: %w", err)
 	}
-	parts, err := fold(ctx, f, a.fresh, A.Add)
+	parts, err := fold(ctx, f, a.fresh, A.add)
 	if err != nil {
 		return none, err
 	}
@@ -38,7 +40,7 @@ func compute[R any, A accumulator[A, R]](ctx context.Context, r cm.Reader, a A) 
 			return none, err
 		}
 	}
-	return a.Result(), nil
+	return a, nil
 }
 
 // fold adds every contact group of f to accumulators made by fresh, one per

@@ -77,7 +77,8 @@ type EventMatch struct {
 
 // Sentinel errors of the goals engine, for errors.Is. Validation errors
 // also wrap the root package's sentinels (cm.ErrRequired,
-// cm.ErrUnknownValue, cm.ErrInvalidValue).
+// cm.ErrUnknownValue, cm.ErrInvalidValue); Merge errors wrap
+// cm.ErrMismatch.
 var (
 	// ErrNeverMisplaced: a never condition outside All or Seq, an All made
 	// only of never conditions, or a never inside a never.
@@ -88,14 +89,21 @@ var (
 	ErrDuplicateGoal = errors.New("duplicate goal name")
 	// ErrUnknownGoal: a goal name that is not in the set given.
 	ErrUnknownGoal = errors.New("unknown goal")
-	// ErrMismatch: Merge of accumulators made for different queries (or of
-	// an accumulator into itself).
-	ErrMismatch = errors.New("accumulators of different queries")
 )
 
-// Validate checks the goal. Errors name the field, as in
-// `when.seq[1].event.type: unknown value "cart"`, and wrap the sentinels.
-func (g Goal) Validate() error {
+// Validate checks the goal without modifying it. Errors start with
+// "goals: goal: ", name the field, as in
+// `goals: goal: when.seq[1].event.type: unknown value: "cart"`, and wrap
+// the sentinels.
+func (g *Goal) Validate() error {
+	if err := g.validate(); err != nil {
+		return fmt.Errorf("goals: goal: %w", err)
+	}
+	return nil
+}
+
+// validate is Validate without the prefix, for errors nested in others.
+func (g *Goal) validate() error {
 	if strings.TrimSpace(g.Name) == "" {
 		return fieldError("name", cm.ErrRequired, "")
 	}
@@ -103,11 +111,21 @@ func (g Goal) Validate() error {
 }
 
 // ValidateGoals checks every goal of a set and that names are unique. The
-// error names the goal by index: `goals[2].when.node.flow: required`.
+// error names the goal by index:
+// `goals: goals[2].when.node.flow: required`.
 func ValidateGoals(gs []Goal) error {
+	if err := validateGoals(gs); err != nil {
+		return fmt.Errorf("goals: %w", err)
+	}
+	return nil
+}
+
+// validateGoals is ValidateGoals without the prefix.
+func validateGoals(gs []Goal) error {
 	seen := make(map[string]int, len(gs))
-	for i, g := range gs {
-		if err := g.Validate(); err != nil {
+	for i := range gs {
+		g := &gs[i]
+		if err := g.validate(); err != nil {
 			return fmt.Errorf("goals[%d].%w", i, err)
 		}
 		if j, dup := seen[g.Name]; dup {
@@ -149,7 +167,7 @@ func ParseGoals(r io.Reader) ([]Goal, error) {
 		return nil, fmt.Errorf("goals: goals: %w: no goal defined", cm.ErrRequired)
 	}
 	if err := ValidateGoals(gs); err != nil {
-		return nil, fmt.Errorf("goals: %w", err)
+		return nil, err
 	}
 	return gs, nil
 }
@@ -312,9 +330,15 @@ func (c *Condition) validate(path string, at condCtx) error {
 	return nil
 }
 
-// notMatchable lists event fields a match cannot name: they identify the
-// event rather than describe it, or are not strings.
-var notMatchable = map[string]bool{"id": true, "tenant": true, "type": true, "time": true, "contact": true, "amount": true}
+// notMatchable reports the event fields a match cannot name: they
+// identify the event rather than describe it, or are not strings.
+func notMatchable(field string) bool {
+	switch field {
+	case "id", "tenant", "type", "time", "contact", "amount":
+		return true
+	}
+	return false
+}
 
 func (m *EventMatch) validate(path string) error {
 	if m.Type == "" {
@@ -330,7 +354,7 @@ func (m *EventMatch) validate(path string) error {
 			}
 			continue
 		}
-		if _, ok := frame.FieldByName(k); !ok || notMatchable[k] {
+		if _, ok := frame.FieldByName(k); !ok || notMatchable(k) {
 			return fieldError(path+".match", cm.ErrUnknownValue, fmt.Sprintf("field %q", k))
 		}
 	}

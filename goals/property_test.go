@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,7 +91,7 @@ func demoQueries(tenant string) (goals.Query, goals.FlowsQuery, goals.CompareQue
 	gs = append(gs, goals.PaymentGoal(), goals.CompletionGoal("shop"), goals.Goal{Name: "signup", When: goals.Condition{Goal: "newsletter_signup"}})
 	return goals.Query{Tenant: tenant, Range: r, Calendar: cal, Goals: gs},
 		goals.FlowsQuery{Tenant: tenant, Range: r, Calendar: cal, DroppedRuns: true},
-		goals.CompareQuery{Tenant: tenant, Range: r, Flow: "shop"}
+		goals.CompareQuery{Tenant: tenant, Range: r, Calendar: cal, Flow: "shop"}
 }
 
 func ask(t testing.TB, r cm.Reader, tenant string) answers {
@@ -117,31 +118,18 @@ func single(t testing.TB, r cm.Reader, tenant string) answers {
 	t.Helper()
 	ctx := context.Background()
 	q, fq, cq := demoQueries(tenant)
-	a, err := goals.NewAccumulator(q)
-	if err != nil {
+	var a answers
+	var err error
+	if a.Conversions, err = goals.SequentialConversions(ctx, r, q); err != nil {
 		t.Fatal(err)
 	}
-	b, err := goals.NewFlowsAccumulator(fq)
-	if err != nil {
+	if a.Flows, err = goals.SequentialFlows(ctx, r, fq); err != nil {
 		t.Fatal(err)
 	}
-	c, err := goals.NewCompareAccumulator(cq)
-	if err != nil {
+	if a.Compare, err = goals.SequentialCompare(ctx, r, cq); err != nil {
 		t.Fatal(err)
 	}
-	for _, x := range []struct {
-		spec frame.Spec
-		add  func(*frame.Frame, int)
-	}{{a.Spec(), a.Add}, {b.Spec(), b.Add}, {c.Spec(), c.Add}} {
-		f, err := frame.Get(ctx, r, x.spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for g := range f.NumGroups() {
-			x.add(f, g)
-		}
-	}
-	return answers{a.Result(), b.Result(), c.Result()}
+	return a
 }
 
 var tenants = []string{"acme", "umbrella"} // with and without host conversation ids
@@ -207,51 +195,37 @@ func TestPropertyPartitions(t *testing.T) {
 		want := single(t, s, tenant)
 		q, fq, cq := demoQueries(tenant)
 		const n = 3
-		var ca []*goals.Accumulator
-		var fa []*goals.FlowsAccumulator
-		var pa []*goals.CompareAccumulator
-		for i := range n {
+		// fold returns the three accumulators of partition i, through the
+		// public Fold functions. Partition 1 is built by a scan, so its
+		// dictionaries differ.
+		fold := func(i int) (*goals.Accumulator, *goals.FlowsAccumulator, *goals.CompareAccumulator) {
 			part := cm.Partition{Index: i, Count: n}
+			q, fq, cq := q, fq, cq
 			q.Partition, fq.Partition, cq.Partition = part, part, part
-			a, err := goals.NewAccumulator(q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := goals.NewFlowsAccumulator(fq)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := goals.NewCompareAccumulator(cq)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Partition 1 is built by a scan, so its dictionaries differ.
 			var r cm.Reader = s
 			if i == 1 {
 				r = scanOnly{s}
 			}
-			for _, x := range []struct {
-				spec frame.Spec
-				add  func(*frame.Frame, int)
-			}{{a.Spec(), a.Add}, {b.Spec(), b.Add}, {c.Spec(), c.Add}} {
-				f, err := frame.Get(ctx, r, x.spec)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for g := range f.NumGroups() {
-					x.add(f, g)
-				}
+			a, err := goals.Fold(ctx, r, q)
+			if err != nil {
+				t.Fatal(err)
 			}
-			ca, fa, pa = append(ca, a), append(fa, b), append(pa, c)
+			b, err := goals.FoldFlows(ctx, r, fq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := goals.FoldCompare(ctx, r, cq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a, b, c
 		}
 		// Merge in two orders: ((0+1)+2) and (2+(1+0)).
 		for _, order := range [][]int{{0, 1, 2}, {2, 1, 0}} {
-			q.Partition, fq.Partition, cq.Partition = cm.Partition{}, cm.Partition{}, cm.Partition{}
-			a, _ := goals.NewAccumulator(q)
-			b, _ := goals.NewFlowsAccumulator(fq)
-			c, _ := goals.NewCompareAccumulator(cq)
-			for _, i := range order {
-				if err := errors.Join(a.Merge(ca[i]), b.Merge(fa[i]), c.Merge(pa[i])); err != nil {
+			a, b, c := fold(order[0])
+			for _, i := range order[1:] {
+				x, y, z := fold(i)
+				if err := errors.Join(a.Merge(x), b.Merge(y), c.Merge(z)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -263,32 +237,84 @@ func TestPropertyPartitions(t *testing.T) {
 	}
 }
 
-// TestMergeMismatch: accumulators of different queries do not merge.
+// TestMergeMismatch: accumulators of different queries do not merge, and
+// the error names the fields that differ; the same query written
+// differently (an explicit default, the range in another zone, another
+// partition, AllowLongRange) merges.
 func TestMergeMismatch(t *testing.T) {
+	ctx := context.Background()
+	s := storeOf(t, demoWorkload()[:2000])
 	q, fq, cq := demoQueries("acme")
-	a, _ := goals.NewAccumulator(q)
-	q2 := q
-	q2.Granularity = cm.Week
-	b, _ := goals.NewAccumulator(q2)
-	q3 := q
-	q3.Goals = q.Goals[1:]
-	c, _ := goals.NewAccumulator(q3)
-	for _, err := range []error{a.Merge(b), a.Merge(c), a.Merge(a)} {
-		if !errors.Is(err, goals.ErrMismatch) {
-			t.Errorf("merge: %v, want ErrMismatch", err)
+	fold := func(q goals.Query) *goals.Accumulator {
+		t.Helper()
+		a, err := goals.Fold(ctx, s, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a := fold(q)
+	week, fewer, zone, look := q, q, q, q
+	week.Granularity = cm.Week
+	fewer.Goals = q.Goals[1:]
+	zone.Calendar = cm.NewCalendar(time.UTC)
+	look.Lookback = time.Hour
+	for _, tc := range []struct {
+		o    *goals.Accumulator
+		want string
+	}{
+		{fold(week), "differ in granularity"},
+		{fold(fewer), "differ in goals"},
+		{fold(zone), "differ in calendar"},
+		{fold(look), "differ in lookback_ns"},
+		{a, "an accumulator into itself"},
+	} {
+		if err := a.Merge(tc.o); !errors.Is(err, cm.ErrMismatch) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "goals: merge: ") {
+			t.Errorf("merge: %v, want cm.ErrMismatch and %q", err, tc.want)
 		}
 	}
-	f1, _ := goals.NewFlowsAccumulator(fq)
-	fq.Flow = "shop"
-	f2, _ := goals.NewFlowsAccumulator(fq)
-	if err := f1.Merge(f2); !errors.Is(err, goals.ErrMismatch) {
+	same := q
+	same.Granularity = cm.Day // the default, explicit
+	same.Range = cm.Range{From: q.Range.From.UTC(), To: q.Range.To.UTC()}
+	same.Partition = cm.Partition{Index: 1, Count: 2}
+	same.AllowLongRange = true
+	if err := a.Merge(fold(same)); err != nil {
+		t.Errorf("merge of the same query: %v", err)
+	}
+
+	f1, err := goals.FoldFlows(ctx, s, fq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fq2 := fq
+	fq2.Flow = "shop"
+	f2, _ := goals.FoldFlows(ctx, s, fq2)
+	if err := f1.Merge(f2); !errors.Is(err, cm.ErrMismatch) || !strings.Contains(err.Error(), "differ in flow") {
 		t.Errorf("flows merge: %v", err)
 	}
-	c1, _ := goals.NewCompareAccumulator(cq)
-	cq.Flow = "support"
-	c2, _ := goals.NewCompareAccumulator(cq)
-	if err := c1.Merge(c2); !errors.Is(err, goals.ErrMismatch) {
+	fq3 := fq
+	fq3.RunTimeout = goals.DefaultRunTimeout // the default, explicit
+	f3, _ := goals.FoldFlows(ctx, s, fq3)
+	if err := f1.Merge(f3); err != nil {
+		t.Errorf("flows merge of the same query: %v", err)
+	}
+
+	c1, err := goals.FoldCompare(ctx, s, cq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cq2 := cq
+	cq2.Flow = "support"
+	c2, _ := goals.FoldCompare(ctx, s, cq2)
+	if err := c1.Merge(c2); !errors.Is(err, cm.ErrMismatch) || !strings.Contains(err.Error(), "differ in flow, goal") {
 		t.Errorf("compare merge: %v", err)
+	}
+	cq3 := cq
+	g := goals.CompletionGoal("shop") // the default, explicit
+	cq3.Goal = &g
+	c3, _ := goals.FoldCompare(ctx, s, cq3)
+	if err := c1.Merge(c3); err != nil {
+		t.Errorf("compare merge of the same query: %v", err)
 	}
 }
 

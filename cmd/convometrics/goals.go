@@ -109,7 +109,7 @@ func runGoals(ctx context.Context, e *env, args []string) error {
 	if len(gs) == 0 {
 		return fmt.Errorf("tenant %s has no goal.reached, payment.succeeded or flow.started events in %s to define default goals from; give -goals", s.Tenant, s.Period)
 	}
-	res, err := goals.Conversions(ctx, ds.store, goals.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(),
+	res, err := goals.Conversions(ctx, ds.store, goals.Query{Tenant: s.Tenant, Range: s.Range, AllowLongRange: cf.sc.allowLong, Calendar: s.Calendar(),
 		Granularity: s.Granularity, Goals: gs, IncludeTest: s.IncludeTest, Lookback: gf.lookback})
 	if err != nil {
 		return err
@@ -190,12 +190,12 @@ func runFlows(ctx context.Context, e *env, args []string) error {
 		}
 		goal = &picked[0]
 	}
-	res, err := goals.Flows(ctx, ds.store, goals.FlowsQuery{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(), Granularity: s.Granularity,
+	res, err := goals.Flows(ctx, ds.store, goals.FlowsQuery{Tenant: s.Tenant, Range: s.Range, AllowLongRange: cf.sc.allowLong, Calendar: s.Calendar(), Granularity: s.Granularity,
 		Flow: flow, Version: version, RunTimeout: timeout, DroppedRuns: dropped, IncludeTest: s.IncludeTest, Lookback: gf.lookback})
 	if err != nil {
 		return err
 	}
-	comparisons, err := goalsCompare(ctx, ds, s, res, goal, baseline, gf.lookback)
+	comparisons, err := goalsCompare(ctx, ds, s, cf.sc.allowLong, res, goal, baseline, gf.lookback)
 	if err != nil {
 		return err
 	}
@@ -217,14 +217,15 @@ func runFlows(ctx context.Context, e *env, args []string) error {
 }
 
 // goalsCompare compares the versions of every flow of res that has more
-// than one, on goal (nil: each flow's completion).
-func goalsCompare(ctx context.Context, ds *dataset, s scope, res *goals.FlowsResult, goal *goals.Goal, baseline string, lookback time.Duration) ([]*goals.Comparison, error) {
+// than one, on goal (nil: each flow's completion). allowLong is
+// -allow-long-range.
+func goalsCompare(ctx context.Context, ds *dataset, s scope, allowLong bool, res *goals.FlowsResult, goal *goals.Goal, baseline string, lookback time.Duration) ([]*goals.Comparison, error) {
 	out := []*goals.Comparison{}
 	for _, f := range res.Flows {
 		if len(f.Versions) < 2 && baseline == "" {
 			continue
 		}
-		c, err := goals.CompareVersions(ctx, ds.store, goals.CompareQuery{Tenant: s.Tenant, Range: s.Range, Flow: f.Flow, Goal: goal,
+		c, err := goals.CompareVersions(ctx, ds.store, goals.CompareQuery{Tenant: s.Tenant, Range: s.Range, AllowLongRange: allowLong, Calendar: s.Calendar(), Flow: f.Flow, Goal: goal,
 			Baseline: baseline, IncludeTest: s.IncludeTest, Lookback: lookback})
 		if err != nil {
 			return nil, err
@@ -239,11 +240,14 @@ func goalsCompare(ctx context.Context, ds *dataset, s scope, res *goals.FlowsRes
 // the popular flows, the worst drop-out nodes and the version comparisons.
 func goalsSection(ctx context.Context, in *reportInput) (*section, error) {
 	s := in.scope
+	// The scope's range was checked against -allow-long-range when it was
+	// resolved; the report does not check it again.
+	const allowLong = true
 	gs, err := goals.DefaultGoals(ctx, in.ds.store, s.Tenant, s.Range)
 	if err != nil {
 		return nil, err
 	}
-	fr, err := goals.Flows(ctx, in.ds.store, goals.FlowsQuery{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(),
+	fr, err := goals.Flows(ctx, in.ds.store, goals.FlowsQuery{Tenant: s.Tenant, Range: s.Range, AllowLongRange: allowLong, Calendar: s.Calendar(),
 		Granularity: s.Granularity, IncludeTest: s.IncludeTest})
 	if err != nil {
 		return nil, err
@@ -254,7 +258,7 @@ func goalsSection(ctx context.Context, in *reportInput) (*section, error) {
 	data := map[string]any{"flows": fr}
 	var tables []cm.Table
 	if len(gs) > 0 {
-		res, err := goals.Conversions(ctx, in.ds.store, goals.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(),
+		res, err := goals.Conversions(ctx, in.ds.store, goals.Query{Tenant: s.Tenant, Range: s.Range, AllowLongRange: allowLong, Calendar: s.Calendar(),
 			Granularity: s.Granularity, Goals: gs, IncludeTest: s.IncludeTest})
 		if err != nil {
 			return nil, err
@@ -267,7 +271,7 @@ func goalsSection(ctx context.Context, in *reportInput) (*section, error) {
 	}
 	ft := fr.Tables()
 	tables = append(tables, ft[1], goalsWorstNodes(fr, 10))
-	cmps, err := goalsCompare(ctx, in.ds, s, fr, nil, "", 0)
+	cmps, err := goalsCompare(ctx, in.ds, s, allowLong, fr, nil, "", 0)
 	if err != nil {
 		return nil, err
 	}

@@ -178,3 +178,17 @@ func TestGoalsCommandsOnDemo(t *testing.T) {
 		}
 	}
 }
+
+// TestGoalsLongRange: -allow-long-range reaches the engine, which accepts
+// ranges over 90 days only with it (2025-06-01 to 2026-11-02 is 520 days).
+func TestGoalsLongRange(t *testing.T) {
+	long := []string{"-tenant", "t", "-tz", "UTC", "-from", "2025-06-01", "-to", "2026-11-02"}
+	for _, cmd := range []string{"goals", "flows"} {
+		if code, _, errs := runCLI(t, goalsInput, append([]string{cmd}, long...)...); code != 1 || !strings.Contains(errs, "range too long") {
+			t.Errorf("%s without -allow-long-range: exit %d, %s", cmd, code, errs)
+		}
+		if code, _, errs := runCLI(t, goalsInput, append([]string{cmd, "-allow-long-range"}, long...)...); code != 0 {
+			t.Errorf("%s -allow-long-range: exit %d, %s", cmd, code, errs)
+		}
+	}
+}
