@@ -172,7 +172,7 @@ func BenchmarkConversions(b *testing.B) {
 	rows(b, q)
 }
 
-// BenchmarkDefaultGoals: the default goal set (goal.reached names, payment,
+// BenchmarkDefaultGoals: the default goal set (goal.reached names, payment_succeeded,
 // completion of each flow) found and then evaluated.
 func BenchmarkDefaultGoals(b *testing.B) {
 	s, cal, r := benchSetup(b)

@@ -44,7 +44,7 @@ type CompareQuery struct {
 func CompletionGoal(flow string) Goal {
 	return Goal{
 		Name:        "completed:" + flow,
-		Description: "the flow " + flow + " completed",
+		Description: "conversations with a flow.completed event of flow " + flow,
 		When:        Condition{Event: &EventMatch{Type: cm.FlowCompleted, Match: map[string]string{"flow": flow}}},
 	}
 }

@@ -617,17 +617,21 @@ func (r *Result) Goal(name string) *GoalResult {
 	return nil
 }
 
-// Tables returns the result as tables: a summary per goal, the
-// conversions per bucket, the conversions per credited flow version, and
-// the conversations behind the conversions.
+// Tables returns the result as tables: a summary per goal, the converted
+// conversations per bucket, those per credited flow version, and the
+// conversations behind the conversions. Every count of a goal is of
+// conversations (each converts at most once), and the tables say so:
+// conversations_converted is [GoalResult.Conversions], and the summary's
+// last column, definition, is the goal's description (for the default
+// goals, "conversations with ...": what is counted).
 func (r *Result) Tables() []cm.Table {
-	sum := cm.Table{Name: "Goals", Columns: []string{"goal", "conversions", "conversations_started", "converted_of_started", "conversion_rate", "user_turns_mean", "user_turns_median", "time_to_convert_median_s"}}
+	sum := cm.Table{Name: "Goals", Columns: []string{"goal", "conversations_converted", "conversations_started", "converted_of_started", "conversion_rate", "user_turns_mean", "user_turns_median", "time_to_convert_median_s", "definition"}}
 	for _, g := range r.Goals {
 		sum.Rows = append(sum.Rows, []string{g.Name, itoa(g.Conversions), itoa(r.Conversations), ftoa(g.Rate.Numerator),
 			rateCell(g.Rate), fmtFloat(g.UserTurns.Mean, g.UserTurns.Count > 0), fmtFloat(g.UserTurns.Median, g.UserTurns.Count > 0),
-			secs(g.TimeToConvert.Median, g.TimeToConvert.Count > 0)})
+			secs(g.TimeToConvert.Median, g.TimeToConvert.Count > 0), g.Description})
 	}
-	per := seriesTable("Conversions per "+string(r.Granularity), "conversations_started", r.Started, r.Goals,
+	per := seriesTable("Converted conversations per "+string(r.Granularity), "conversations_started", r.Started, r.Goals,
 		func(g *GoalResult) (string, cm.Series[int]) { return g.Name, g.Series })
 	list := cm.Table{Name: "Conversations behind the conversions", Columns: []string{"goal", "time", "contact", "conversation", "flow", "flow_version", "user_turns", "time_to_convert_s"}}
 	for _, g := range r.Goals {
@@ -636,7 +640,7 @@ func (r *Result) Tables() []cm.Table {
 				itoa(c.UserTurns), secs(c.Time.Sub(c.Started), true)})
 		}
 	}
-	by := cm.Table{Name: "Conversions by credited flow", Columns: []string{"goal", "flow", "flow_version", "conversions"}}
+	by := cm.Table{Name: "Converted conversations by credited flow", Columns: []string{"goal", "flow", "flow_version", "conversations_converted"}}
 	for _, g := range r.Goals {
 		for _, f := range g.ByFlow {
 			by.Rows = append(by.Rows, []string{g.Name, f.Flow, f.Version, itoa(f.Conversions)})

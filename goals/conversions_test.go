@@ -130,7 +130,7 @@ func TestHostConversations(t *testing.T) {
 		// A payment naming B explicitly.
 		pay("p4", day(5, 9, 3), "B"),
 	)
-	res, err := goals.Conversions(context.Background(), fx.store(t), goals.Query{Tenant: "t", Range: days(1, 30), Goals: []goals.Goal{goals.PaymentGoal()}})
+	res, err := goals.Conversions(context.Background(), fx.store(t), goals.Query{Tenant: "t", Range: days(1, 30), Goals: []goals.Goal{goals.PaymentSucceededGoal()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,11 +9,20 @@ import (
 	"github.com/convometrics/convometrics/internal/frame"
 )
 
-// PaymentGoal is the default goal "payment": a payment.succeeded event.
-// Payments usually carry no conversation id; they join the contact's open
-// conversation (see the package documentation).
-func PaymentGoal() Goal {
-	return Goal{Name: "payment", Description: "a payment succeeded", When: Condition{Event: &EventMatch{Type: cm.PaymentSucceeded}}}
+// PaymentSucceededGoal is the default goal "payment_succeeded": it holds
+// at any payment.succeeded event of the conversation, whether or not the
+// payment is matched to a payment link, so it counts conversations with a
+// successful payment, each once. It is not the commerce funnel's or the
+// attribution engine's conversions, which count matched payments (see the
+// package documentation, § Defaults). Payments usually carry no
+// conversation id; they join the contact's open conversation (§
+// Conversations).
+func PaymentSucceededGoal() Goal {
+	return Goal{
+		Name:        "payment_succeeded",
+		Description: "conversations with a payment.succeeded event, matched to a payment link or not",
+		When:        Condition{Event: &EventMatch{Type: cm.PaymentSucceeded}},
+	}
 }
 
 // DefaultGoals returns the goal set to use when the host defines none,
@@ -21,7 +30,8 @@ func PaymentGoal() Goal {
 //
 //   - one goal per goal name on goal.reached events, named as the events'
 //     goal and holding at them ({"goal": NAME});
-//   - "payment" ([PaymentGoal]) when the tenant has payment.succeeded events;
+//   - "payment_succeeded" ([PaymentSucceededGoal]) when the tenant has
+//     payment.succeeded events;
 //   - "completed:FLOW" ([CompletionGoal]) for each flow started.
 //
 // Goals come in that order, each group sorted by name; a name already taken
@@ -75,10 +85,10 @@ func DefaultGoals(ctx context.Context, r cm.Reader, tenant string, rng cm.Range)
 		}
 	}
 	for _, name := range strs(goalIDs, f.Dict(frame.Goal)) {
-		add(Goal{Name: name, Description: "goal.reached events of goal " + name, When: Condition{Goal: name}})
+		add(Goal{Name: name, Description: "conversations with a goal.reached event of goal " + name, When: Condition{Goal: name}})
 	}
 	if payment {
-		add(PaymentGoal())
+		add(PaymentSucceededGoal())
 	}
 	for _, flow := range strs(flowIDs, f.Dict(frame.Flow)) {
 		add(CompletionGoal(flow))

@@ -250,8 +250,43 @@
 // # Defaults
 //
 // [DefaultGoals] builds a goal set from a tenant's events for hosts that
-// define none: one goal per goal name on goal.reached events, "payment"
-// (a payment.succeeded), and "completed:FLOW" per flow.
+// define none, from the events in the range given (test traffic left
+// out): one goal per goal name on goal.reached events, named as the goal
+// and holding at them; "payment_succeeded" when there are
+// payment.succeeded events; and "completed:FLOW" (a flow.completed of the
+// flow) per flow started. Like every goal, each counts conversations,
+// once each, and its description says so ("conversations with a
+// goal.reached event of goal NAME", "conversations with a flow.completed
+// event of flow FLOW").
+//
+// "payment_succeeded" ([PaymentSucceededGoal]) holds at the conversation's
+// first payment.succeeded event. Its Conversions are the conversations
+// with at least one payment.succeeded in the range, by the rules of §
+// Conversations: a payment without a conversation id joins the contact's
+// open conversation, and one that finds none (paid 24 hours or more after
+// the conversation's resolution, or naming a conversation with no
+// structural event) counts nowhere. Every payment.succeeded counts,
+// whether or not it carries a link or reference matched to a payment link;
+// payment ids are not compared. It is therefore not the conversions of
+// the commerce funnel (funnel.Commerce: paid links, each matched payment
+// credited to the conversation of its link) or of attribution (each
+// payment.succeeded matched to a payment link by attribution.MatchPayments
+// is one conversion, de-duplicated by payment id): it also counts
+// payments matched to no link, and counts a conversation with several
+// payments once. For example, a conversation with two payments through
+// two links sent in it and one payment made outside any link is 1
+// payment_succeeded conversion, 2 commerce conversions and 2 attribution
+// conversions.
+//
+// # Tables
+//
+// [Result.Tables] labels every goal count as conversations: the summary
+// "Goals" has conversations_converted (Conversions), conversations_started
+// (Conversations), converted_of_started (the rate's numerator),
+// conversion_rate, user turns and time to convert, and the goal's
+// description as definition; "Converted conversations per DAY|WEEK|…"
+// and "Converted conversations by credited flow" split
+// conversations_converted by bucket and by credited flow.
 //
 // # Merging
 //

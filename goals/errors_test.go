@@ -38,7 +38,7 @@ func TestStoreErrorsAndCancellation(t *testing.T) {
 	boom := errors.New("disk on fire")
 	bad := failing{s, boom}
 	ctx := context.Background()
-	gs := []goals.Goal{goals.PaymentGoal()}
+	gs := []goals.Goal{goals.PaymentSucceededGoal()}
 	if _, err := goals.Conversions(ctx, bad, goals.Query{Tenant: "t", Range: days(1, 30), Goals: gs}); !errors.Is(err, boom) {
 		t.Errorf("Conversions: %v, want the store's error", err)
 	}
@@ -61,8 +61,9 @@ func TestStoreErrorsAndCancellation(t *testing.T) {
 	}
 }
 
-// TestDefaultGoals: one goal per goal.reached name, payment when paid,
-// the completion of each flow; test traffic left out.
+// TestDefaultGoals: one goal per goal.reached name, payment_succeeded
+// when paid, the completion of each flow; test traffic left out. Each
+// description says what is counted: conversations with the event.
 func TestDefaultGoals(t *testing.T) {
 	var fx fixture
 	fx.script("c", "", t0, "U S:shop:v1 N:shop:a C:shop booked U signup")
@@ -77,8 +78,19 @@ func TestDefaultGoals(t *testing.T) {
 	for _, g := range gs {
 		names = append(names, g.Name)
 	}
-	if got, want := names, []string{"booked", "signup", "payment", "completed:care", "completed:shop"}; !equalStrings(got, want) {
+	if got, want := names, []string{"booked", "signup", "payment_succeeded", "completed:care", "completed:shop"}; !equalStrings(got, want) {
 		t.Errorf("default goals %q, want %q", got, want)
+	}
+	for i, want := range []string{
+		"conversations with a goal.reached event of goal booked",
+		"conversations with a goal.reached event of goal signup",
+		"conversations with a payment.succeeded event, matched to a payment link or not",
+		"conversations with a flow.completed event of flow care",
+		"conversations with a flow.completed event of flow shop",
+	} {
+		if i < len(gs) && gs[i].Description != want {
+			t.Errorf("%s: description %q, want %q", gs[i].Name, gs[i].Description, want)
+		}
 	}
 	if err := goals.ValidateGoals(gs); err != nil {
 		t.Error(err)

@@ -88,7 +88,7 @@ func demoQueries(tenant string) (goals.Query, goals.FlowsQuery, goals.CompareQue
 	if err != nil {
 		panic(err)
 	}
-	gs = append(gs, goals.PaymentGoal(), goals.CompletionGoal("shop"), goals.Goal{Name: "signup", When: goals.Condition{Goal: "newsletter_signup"}})
+	gs = append(gs, goals.PaymentSucceededGoal(), goals.CompletionGoal("shop"), goals.Goal{Name: "signup", When: goals.Condition{Goal: "newsletter_signup"}})
 	return goals.Query{Tenant: tenant, Range: r, Calendar: cal, Goals: gs},
 		goals.FlowsQuery{Tenant: tenant, Range: r, Calendar: cal, DroppedRuns: true},
 		goals.CompareQuery{Tenant: tenant, Range: r, Calendar: cal, Flow: "shop"}

@@ -22,7 +22,7 @@ func TestRangeLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := []goals.Goal{goals.PaymentGoal()}
+	gs := []goals.Goal{goals.PaymentSucceededGoal()}
 	cases := []struct {
 		name  string
 		r     cm.Range
@@ -62,7 +62,7 @@ func TestRangeLimit(t *testing.T) {
 // TestValidateDoesNotModify: Validate leaves the query as it was; the
 // defaults (day, 24 hours, the flow's completion) apply in the result.
 func TestValidateDoesNotModify(t *testing.T) {
-	q := goals.Query{Tenant: "t", Range: days(1, 30), Goals: []goals.Goal{goals.PaymentGoal()}}
+	q := goals.Query{Tenant: "t", Range: days(1, 30), Goals: []goals.Goal{goals.PaymentSucceededGoal()}}
 	fq := goals.FlowsQuery{Tenant: "t", Range: days(1, 30)}
 	cq := goals.CompareQuery{Tenant: "t", Range: days(1, 30), Flow: "shop"}
 	if err := errors.Join(q.Validate(), fq.Validate(), cq.Validate()); err != nil {
@@ -98,7 +98,7 @@ func TestQueryJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	cal := cm.NewCalendar(ny).WithWeekStart(time.Sunday)
-	q := goals.Query{Tenant: "t", Range: days(1, 30), Calendar: cal, Goals: []goals.Goal{goals.PaymentGoal()}}
+	q := goals.Query{Tenant: "t", Range: days(1, 30), Calendar: cal, Goals: []goals.Goal{goals.PaymentSucceededGoal()}}
 	b, err := json.Marshal(q)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestQueryJSON(t *testing.T) {
 // field.
 func TestErrorPrefixes(t *testing.T) {
 	bad := goals.Goal{Name: "x", When: goals.Condition{Event: &goals.EventMatch{Type: "cart"}}}
-	q := goals.Query{Tenant: "t", Range: days(1, 2), Goals: []goals.Goal{goals.PaymentGoal()}, Partition: cm.Partition{Index: 3, Count: 2}}
+	q := goals.Query{Tenant: "t", Range: days(1, 2), Goals: []goals.Goal{goals.PaymentSucceededGoal()}, Partition: cm.Partition{Index: 3, Count: 2}}
 	fq := goals.FlowsQuery{Tenant: "t", Range: days(1, 2), Partition: cm.Partition{Index: -1, Count: 2}}
 	cq := goals.CompareQuery{Tenant: "t", Range: days(1, 2), Flow: "shop", Goal: &bad}
 	for _, tc := range []struct {
@@ -139,8 +139,8 @@ func TestErrorPrefixes(t *testing.T) {
 	}{
 		{bad.Validate(), `goals: goal: when.event.type: unknown value: "cart"`, cm.ErrUnknownValue},
 		{(&goals.Goal{}).Validate(), "goals: goal: name: required", cm.ErrRequired},
-		{goals.ValidateGoals([]goals.Goal{goals.PaymentGoal(), bad}), `goals: goals[1].when.event.type: unknown value: "cart"`, cm.ErrUnknownValue},
-		{goals.ValidateGoals([]goals.Goal{goals.PaymentGoal(), goals.PaymentGoal()}), `goals: goals[1].name: duplicate goal name: "payment" (also goals[0])`, goals.ErrDuplicateGoal},
+		{goals.ValidateGoals([]goals.Goal{goals.PaymentSucceededGoal(), bad}), `goals: goals[1].when.event.type: unknown value: "cart"`, cm.ErrUnknownValue},
+		{goals.ValidateGoals([]goals.Goal{goals.PaymentSucceededGoal(), goals.PaymentSucceededGoal()}), `goals: goals[1].name: duplicate goal name: "payment_succeeded" (also goals[0])`, goals.ErrDuplicateGoal},
 		{q.Validate(), "goals: query: partition: convometrics: partition 3 of 2: invalid value", cm.ErrInvalidValue},
 		{fq.Validate(), "goals: flows query: partition: convometrics: partition -1 of 2: invalid value", cm.ErrInvalidValue},
 		{cq.Validate(), `goals: compare query: goal.when.event.type: unknown value: "cart"`, cm.ErrUnknownValue},

@@ -20,7 +20,7 @@ func TestConversationsMatchSessions(t *testing.T) {
 	for _, tenant := range []string{"acme", "globex", "initech", "umbrella"} {
 		cal := cm.NewCalendar(demo.Location(tenant))
 		r := cm.Range{From: demo.Start(), To: demo.Start().AddDate(0, 0, demo.Days+3)}
-		res, err := goals.Conversions(ctx, s, goals.Query{Tenant: tenant, Range: r, Calendar: cal, Goals: []goals.Goal{goals.PaymentGoal()}})
+		res, err := goals.Conversions(ctx, s, goals.Query{Tenant: tenant, Range: r, Calendar: cal, Goals: []goals.Goal{goals.PaymentSucceededGoal()}})
 		if err != nil {
 			t.Fatal(err)
 		}

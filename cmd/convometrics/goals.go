@@ -26,7 +26,7 @@ type goalsDefFlags struct {
 }
 
 func (f *goalsDefFlags) register(fs *flag.FlagSet, onlyUsage string) {
-	fs.StringVar(&f.file, "goals", "", "goal definitions, a JSON file ({\"goals\": [...]}); default: one goal per goal.reached name, \"payment\", and \"completed:FLOW\" per flow")
+	fs.StringVar(&f.file, "goals", "", "goal definitions, a JSON file ({\"goals\": [...]}); default: one goal per goal.reached name, \"payment_succeeded\" (conversations with any payment.succeeded), and \"completed:FLOW\" per flow")
 	fs.StringVar(&f.only, "goal", "", onlyUsage)
 	fs.DurationVar(&f.lookback, "lookback", 0, "read events only this long before the period to find conversations in progress (default: all history, exact)")
 }
@@ -265,7 +265,7 @@ func goalsSection(ctx context.Context, in *reportInput) (*section, error) {
 		}
 		gt := res.Tables()
 		recent := goalsRecent(res, 3)
-		recent.Name = "Latest conversions (3 per goal; convometrics goals for all)"
+		recent.Name = "Latest converted conversations (3 per goal; convometrics goals for all)"
 		tables = append(tables, gt[0], gt[1], recent)
 		data["goals"] = res
 	}

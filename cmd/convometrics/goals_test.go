@@ -47,10 +47,24 @@ func TestGoalsCommandExact(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	// Two conversations (ayse's and can's; tess is test traffic), one
-	// conversion: 1/2 = 0.5000, 3 inbound messages before it.
+	// conversion: 1/2 = 0.5000, 3 inbound messages before it, 09:06 − 09:00
+	// = 360 s after the start. In the summary each number is right-aligned
+	// under its column name, two spaces apart: "booked", 22 spaces and 1
+	// under conversations_converted (23 wide), 20 and 2 under
+	// conversations_started (21), 19 and 1 under converted_of_started (20),
+	// 9 and 0.5000 under conversion_rate (15), 11 and 3.00 under
+	// user_turns_mean (15), 13 and 3.00 under user_turns_median (17), 21
+	// and 360 under time_to_convert_median_s (24); the goal has no
+	// description, so the definition is empty.
+	sp := strings.Repeat(" ", 2)
+	row := "booked" + sp + strings.Repeat(" ", 22) + "1" + sp + strings.Repeat(" ", 20) + "2" + sp + strings.Repeat(" ", 19) + "1" +
+		sp + strings.Repeat(" ", 9) + "0.5000" + sp + strings.Repeat(" ", 11) + "3.00" + sp + strings.Repeat(" ", 13) + "3.00" +
+		sp + strings.Repeat(" ", 21) + "360" + sp + "\n"
 	for _, want := range []string{
 		"goals: tenant t, 2026-11-02 to 2026-11-02 (UTC), 1 goals (from " + defs + ")",
-		"booked            1                      2                     1           0.5000             3.00               3.00                       360",
+		"goal    conversations_converted  conversations_started  converted_of_started  conversion_rate  user_turns_mean  user_turns_median  time_to_convert_median_s  definition\n",
+		row,
+		"Converted conversations per day\n",
 		"2026-11-02T00:00:00Z                      2       1",
 		"booked  2026-11-02T09:06:00Z  ayse     derived@2026-11-02T09:00:00Z  booking  v1                     3",
 	} {
@@ -136,7 +150,7 @@ func TestGoalsCommandsOnDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("goals: exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"Goals\n", "Conversions per day\n", "Conversions by credited flow\n", "Conversations behind the conversions (latest 2 per goal", "paid after link", "self-served purchase"} {
+	for _, want := range []string{"Goals\n", "Converted conversations per day\n", "Converted conversations by credited flow\n", "Conversations behind the conversions (latest 2 per goal", "paid after link", "self-served purchase"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("goals output lacks %q:\n%s", want, out)
 		}
@@ -172,10 +186,77 @@ func TestGoalsCommandsOnDemo(t *testing.T) {
 		t.Errorf("report's goals section: %+v", doc.Goals)
 	}
 	_, out, _ = runCLI(t, "", "report", "-demo", "-events", "20000")
-	for _, want := range []string{"Popular flows\n", "Worst drop-out nodes (top 10", "Flow versions compared on completion\n", "Latest conversions (3 per goal"} {
+	for _, want := range []string{"Popular flows\n", "Worst drop-out nodes (top 10", "Flow versions compared on completion\n", "Latest converted conversations (3 per goal",
+		"payment_succeeded", "conversations with a payment.succeeded event, matched to a payment link or not"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+}
+
+// paymentsInput: ayse's conversation (no conversation ids) of 2026-11-02
+// 09:00 receives links L1 and L2, both paid by id (P1, P2), and a payment
+// P3 naming no link; can's conversation is resolved at 10:10 and his
+// payment P4, naming no link, comes exactly 24 hours later, when it is
+// closed.
+const paymentsInput = `{"id":"p1","tenant":"t","type":"message.received","time":"2026-11-02T09:00:00Z","contact":"ayse"}
+{"id":"p2","tenant":"t","type":"payment.link","time":"2026-11-02T09:01:00Z","contact":"ayse","link":"L1","amount":"10","currency":"EUR"}
+{"id":"p3","tenant":"t","type":"payment.link","time":"2026-11-02T09:02:00Z","contact":"ayse","link":"L2","amount":"20","currency":"EUR"}
+{"id":"p4","tenant":"t","type":"payment.succeeded","time":"2026-11-02T09:03:00Z","contact":"ayse","payment":"P1","link":"L1","amount":"10","currency":"EUR"}
+{"id":"p5","tenant":"t","type":"payment.succeeded","time":"2026-11-02T09:04:00Z","contact":"ayse","payment":"P2","link":"L2","amount":"20","currency":"EUR"}
+{"id":"p6","tenant":"t","type":"payment.succeeded","time":"2026-11-02T09:05:00Z","contact":"ayse","payment":"P3","amount":"5","currency":"EUR"}
+{"id":"p7","tenant":"t","type":"message.received","time":"2026-11-02T10:00:00Z","contact":"can"}
+{"id":"p8","tenant":"t","type":"conversation.resolved","time":"2026-11-02T10:10:00Z","contact":"can"}
+{"id":"p9","tenant":"t","type":"payment.succeeded","time":"2026-11-03T10:10:00Z","contact":"can","payment":"P4","amount":"7","currency":"EUR"}
+`
+
+// TestReportPaymentGoal: on one report the goal payment_succeeded counts
+// conversations with a payment (1: ayse's; P2 and P3 are in the same
+// conversation, P4 in none), while the commerce funnel counts paid links
+// (L1, L2: 2) and attribution matched payments (P1, P2: 2); the goals
+// table says what it counts.
+func TestReportPaymentGoal(t *testing.T) {
+	scope := []string{"-tenant", "t", "-tz", "UTC", "-from", "2026-11-02", "-to", "2026-11-03"}
+	code, out, errs := runCLI(t, paymentsInput, append([]string{"report", "-format", "json"}, scope...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Goals struct {
+			Goals struct {
+				Conversations int `json:"conversations"`
+				Goals         []struct {
+					Name        string `json:"name"`
+					Conversions int    `json:"conversions"`
+				} `json:"goals"`
+			} `json:"goals"`
+		} `json:"goals"`
+		Commerce struct {
+			Conversions int `json:"conversions"`
+		} `json:"commerce"`
+		Attribution struct {
+			Payments struct {
+				Matched int `json:"matched"`
+			} `json:"payments"`
+		} `json:"attribution"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	g := doc.Goals.Goals
+	if len(g.Goals) != 1 || g.Goals[0].Name != "payment_succeeded" || g.Goals[0].Conversions != 1 || g.Conversations != 2 {
+		t.Errorf("goals: %+v; want payment_succeeded alone, 1 of 2 conversations", g)
+	}
+	if doc.Commerce.Conversions != 2 || doc.Attribution.Payments.Matched != 2 {
+		t.Errorf("commerce conversions %d, attribution matched %d; want 2 and 2", doc.Commerce.Conversions, doc.Attribution.Payments.Matched)
+	}
+	_, out, _ = runCLI(t, paymentsInput, append([]string{"report", "-format", "csv"}, scope...)...)
+	// 1 of the 2 conversations started: 0.5000; one inbound message
+	// (09:00) before P1: 1 user turn; P1 at 09:03, 180 s after the start.
+	want := "# Goals\ngoal,conversations_converted,conversations_started,converted_of_started,conversion_rate,user_turns_mean,user_turns_median,time_to_convert_median_s,definition\n" +
+		"payment_succeeded,1,2,1,0.5000,1.00,1.00,180,\"conversations with a payment.succeeded event, matched to a payment link or not\"\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("report CSV lacks %q:\n%s", want, out)
 	}
 }
 
