@@ -156,7 +156,7 @@ func New(opts Options) (*Handler, error) {
 	}
 	if opts.Goals != nil {
 		if err := goals.ValidateGoals(opts.Goals); err != nil {
-			return nil, fmt.Errorf("dashboard: goals: %w", err)
+			return nil, fmt.Errorf("dashboard: %w", err) // "dashboard: goals: goals[1].name: ..."
 		}
 	}
 	if opts.Now == nil {
