@@ -3,6 +3,7 @@ package credits_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"testing"
 	"time"
@@ -408,6 +409,65 @@ func TestLedger(t *testing.T) {
 	if f := s.Forecast[1]; !f.Balance.Equal(decimal.RequireFromString("1.4237")) || !f.Burned.Equal(decimal.RequireFromString("0.0763")) ||
 		f.DaysLeft == nil || !f.DaysLeft.Equal(decimal.RequireFromString("130.61")) {
 		t.Errorf("forecast at 08-08 %+v (days left %v)", f, f.DaysLeft)
+	}
+}
+
+// Days left divide the balance by the unrounded usage, and the depletion
+// date may lie centuries ahead. A top-up of 1000.0109 USD and one
+// marketing charge of 0.0109 on 08-05; the forecast at Range.To, 08-10
+// 00:00 UTC:
+//
+//	balance 1000.0109 − 0.0109 = 1000; burned in the 7 days 0.0109
+//	per day 0.0109 ÷ 7 = 0.00155714… → 0.001557
+//	days left 1000 × 7 ÷ 0.0109 = 642201.8348… → 642201.83
+//	  (not 1000 ÷ 0.001557 = 642260.76)
+//	depletes 08-10 00:00 + 642201.8348… days = 3784-11-22 20:02 UTC,
+//	  1758 years on: more than a time.Duration holds
+//
+// With a top-up of 10^10 + 0.0109 the balance lasts 10^10 × 7 ÷ 0.0109 =
+// 6.4 × 10^12 days, past 9999: no date.
+func TestForecastDaysLeft(t *testing.T) {
+	for _, c := range []struct {
+		topup, balance, left, depletes string
+	}{
+		{"1000.0109", "1000", "642201.83", "3784-11-22"},
+		{"10000000000.0109", "10000000000", "6422018348623.85", ""},
+	} {
+		x := newFixture()
+		x.topup(time.Date(2026, 8, 1, 9, 0, 0, 0, time.UTC), c.topup, "USD")
+		at := time.Date(2026, 8, 5, 12, 0, 0, 0, time.UTC)
+		x.send(at, "m1", "905300000001", "marketing")
+		x.status(at.Add(time.Second), "m1", "905300000001", cm.StatusDelivered, "regular", "marketing")
+		s := summarize(t, x.store(t), query(t, "UTC", "2026-08-01", "2026-08-09"))
+		if len(s.Forecast) != 1 {
+			t.Fatalf("forecast %+v", s.Forecast)
+		}
+		f := s.Forecast[0]
+		if !f.Balance.Equal(decimal.RequireFromString(c.balance)) || !f.Burned.Equal(decimal.RequireFromString("0.0109")) ||
+			!f.PerDay.Equal(decimal.RequireFromString("0.001557")) || f.DaysLeft == nil || !f.DaysLeft.Equal(decimal.RequireFromString(c.left)) ||
+			f.Depletes != c.depletes || f.Status != "depleting" {
+			t.Errorf("top-up %s: forecast %+v (days left %v), want balance %s, %s days left, depletes %q", c.topup, f, f.DaysLeft, c.balance, c.left, c.depletes)
+		}
+	}
+}
+
+// Per-unit costs are rounded half away from zero to six decimals: one
+// marketing charge (0.0109) and seven free service replies, 8 delivered:
+// 0.0109 ÷ 8 = 0.0013625 → 0.001363 (half to even would give 0.001362).
+func TestUnitCostRounding(t *testing.T) {
+	x := newFixture()
+	at := time.Date(2026, 8, 5, 12, 0, 0, 0, time.UTC)
+	c := "905300000001"
+	x.send(at, "m0", c, "marketing")
+	x.status(at.Add(time.Second), "m0", c, cm.StatusDelivered, "regular", "marketing")
+	for i := 1; i <= 7; i++ {
+		id := fmt.Sprintf("m%d", i)
+		x.send(at.Add(time.Duration(i)*time.Minute), id, c, "")
+		x.status(at.Add(time.Duration(i)*time.Minute+time.Second), id, c, cm.StatusDelivered, "free_customer_service", "service")
+	}
+	s := summarize(t, x.store(t), query(t, "UTC", "2026-08-05", "2026-08-05"))
+	if u := s.PerMessage; u.Units != 8 || !u.Cost.Equal(usd("0.0109")) || !u.Per.Equal(usd("0.001363")) {
+		t.Errorf("per message %+v, want 0.0109 ÷ 8 = 0.001363", u)
 	}
 }
 

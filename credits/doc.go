@@ -167,17 +167,25 @@
 //     ConversionDays (7) days before the payment belongs to the campaign
 //     (last touch).
 //
-// Units with no unit (0 conversations) report no per-unit cost, rather
-// than zero ([UnitCost]).
+// Each per-unit cost is the cost ÷ the units, per currency, rounded half
+// away from zero to six decimals (0.0162 ÷ 7 = 0.00231428… is 0.002314;
+// [UnitCost.Per]); the cost and the units are given with it, so it can be
+// recomputed. Units with no unit (0 conversations) report no per-unit
+// cost, rather than zero ([UnitCost]).
 //
 // # Forecast
 //
 // At Query.Now (Range.To by default), per currency: the balance after
 // every event at or before Now; the usage in the BurnDays × 24 hours up to
-// and including Now (7 days by default); its
-// daily average (six decimals); days left = balance × BurnDays ÷ usage
-// (two decimals), and the local date the balance runs out at that rate.
-// A zero or negative balance is "depleted" (0 days left); no usage in the
+// and including Now (7 days by default); its daily average, usage ÷
+// BurnDays rounded half away from zero to six decimals, shown only; days
+// left = balance × BurnDays ÷ usage, rounded half away from zero to two
+// decimals, computed from the unrounded usage (not balance ÷ the rounded
+// daily average, which can differ: a balance of 1000 and a usage of
+// 0.0109 in 7 days is 642201.83 days, while 1000 ÷ 0.001557 would be
+// 642260.76); and the local date the balance runs out at that rate, that
+// of Now + balance × BurnDays × 24 hours ÷ usage (none after 9999). A
+// zero or negative balance is "depleted" (0 days left); no usage in the
 // window is "steady" (no date).
 //
 // # Reconciliation

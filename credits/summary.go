@@ -130,7 +130,8 @@ type Bucket struct {
 
 // UnitCost is a cost per unit with its parts, so that 0 units stay visible:
 // Per is Cost ÷ Units per currency, rounded half away from zero to six
-// decimals, and empty when Units is 0.
+// decimals (0.0162 ÷ 7 = 0.002314285… is 0.002314), and empty when Units
+// is 0.
 type UnitCost struct {
 	Cost  cm.Amounts `json:"cost"`
 	Units int        `json:"units"`
@@ -172,15 +173,21 @@ type Forecast struct {
 	// (Query.Now).
 	Balance decimal.Decimal `json:"balance"`
 	// Burned is the usage in the BurnDays × 24 hours up to it, PerDay that
-	// divided by BurnDays (six decimals).
+	// divided by BurnDays, rounded half away from zero to six decimals
+	// (for display: nothing below is computed from it).
 	Burned   decimal.Decimal `json:"burned"`
 	BurnDays int             `json:"burn_days"`
 	PerDay   decimal.Decimal `json:"per_day"`
-	// DaysLeft is Balance ÷ PerDay (two decimals): 0 when the balance is
-	// used up, nil when nothing is being used.
+	// DaysLeft is Balance × BurnDays ÷ Burned, rounded half away from zero
+	// to two decimals: the balance over the unrounded daily usage (so it
+	// can differ from Balance ÷ PerDay, which divides by the rate rounded
+	// to six decimals). 0 when the balance is used up, nil when nothing is
+	// being used.
 	DaysLeft *decimal.Decimal `json:"days_left"`
-	// Depletes is the local date the balance runs out at this rate, "" when
-	// it does not.
+	// Depletes is the local date (in the query's calendar) of the instant
+	// the balance runs out at this rate, Now + Balance × BurnDays × 24 h ÷
+	// Burned (truncated to the nanosecond); "" when it does not run out,
+	// or not before the end of 9999.
 	Depletes string `json:"depletes,omitempty"`
 	// Status is "depleted" (balance at or below zero), "depleting" or
 	// "steady" (no usage in the window).
@@ -323,14 +330,28 @@ func forecast(o *outcome) []Forecast {
 		default:
 			left := f.Balance.Mul(decimal.NewFromInt(int64(days))).DivRound(f.Burned, 2)
 			f.DaysLeft, f.Status = &left, "depleting"
-			// the instant the balance runs out: now + balance ÷ (burned per ns)
-			window := decimal.NewFromInt(int64(days) * nsDay)
-			ns := f.Balance.Mul(window).Div(f.Burned).IntPart()
-			f.Depletes = time.Unix(0, e.now).Add(time.Duration(ns)).In(e.loc).Format(time.DateOnly)
+			f.Depletes = depletes(e.now, f.Balance.Mul(decimal.NewFromInt(int64(days)*nsDay)).Div(f.Burned), e.loc)
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// lastDay is the end of the dates a forecast names: 10000-01-01 00:00 UTC
+// in Unix seconds.
+const lastDay = 253402300800
+
+// depletes returns the local date of the instant ns nanoseconds (≥ 0,
+// truncated to a whole nanosecond) after now, or "" when it is after 9999.
+// The duration may exceed what a time.Duration holds (292 years): it is
+// added as whole seconds and the nanoseconds left.
+func depletes(now int64, ns decimal.Decimal, loc *time.Location) string {
+	base := time.Unix(0, now)
+	sec, rest := ns.Truncate(0).QuoRem(decimal.NewFromInt(1e9), 0)
+	if sec.GreaterThan(decimal.NewFromInt(lastDay - base.Unix())) {
+		return ""
+	}
+	return time.Unix(base.Unix()+sec.IntPart(), int64(base.Nanosecond())+rest.IntPart()).In(loc).Format(time.DateOnly)
 }
 
 // Tables returns the summary as tables: the totals, usage by category, the
