@@ -7,6 +7,7 @@ import (
 
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/funnel"
+	"github.com/convometrics/convometrics/internal/demo"
 )
 
 // funnelQuestions are the funnel engine's questions (see questions).
@@ -15,6 +16,10 @@ func funnelQuestions() []question {
 		{name: "funnel 3 steps 7 days", ours: funnelOurs, duck: funnelDuck},
 	}
 }
+
+// funnelRange is the whole workload: the demo's events lie in the 63 days
+// from demo.Start().
+var funnelRange = cm.Range{From: demo.Start(), To: demo.Start().AddDate(0, 0, demo.Days+3)}
 
 // The funnel question: inbound message → cart added → payment succeeded,
 // ordered, a 7-day window from the first step, every contact of every
@@ -31,7 +36,7 @@ func funnelOurs(ctx context.Context, w *workload) ([]string, error) {
 	}
 	var out []string
 	for _, t := range tenants {
-		res, err := funnel.Steps(ctx, w.store, funnel.Query{Tenant: t, Funnel: def})
+		res, err := funnel.Steps(ctx, w.store, funnel.Query{Tenant: t, Range: funnelRange, AllowLongRange: true, Funnel: def})
 		if err != nil {
 			return nil, err
 		}

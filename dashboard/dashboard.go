@@ -408,7 +408,7 @@ func reports() map[string]report {
 		"campaigns": func(ctx context.Context, h *Handler, q *request) (result, error) {
 			cq := funnel.CampaignQuery{Tenant: q.Tenant, Range: q.Range, Calendar: q.cal, IncludeTest: q.IncludeTest}
 			if q.Now.Before(q.Range.To) {
-				cq.AsOf = q.Now
+				cq.Now = q.Now
 			}
 			return funnel.Campaigns(ctx, h.opts.Reader, cq)
 		},

@@ -170,11 +170,11 @@ func (a *stepsAgg) merge(o *stepsAgg) {
 }
 
 // Accumulator folds contacts into a funnel's step counts. It is the
-// mergeable state behind [Steps]: create it with [NewAccumulator], add
-// contact groups of frames built with its Spec, merge accumulators of the
-// same query computed over disjoint sets of contacts (any order), and read
-// the Result. An Accumulator is not safe for concurrent use; use one per
-// goroutine and merge them.
+// mergeable state behind [Steps]: [Fold] reads a query's events (one
+// partition of the tenant's contacts when the query names one) into an
+// accumulator, [Accumulator.Merge] adds accumulators of the same query
+// over disjoint sets of contacts (in any order), and [Accumulator.Result]
+// reads the funnel. An Accumulator is not safe for concurrent use.
 type Accumulator struct {
 	c     *compiled
 	key   string
@@ -185,14 +185,20 @@ type Accumulator struct {
 	lastB *binding
 }
 
-// NewAccumulator returns an empty accumulator for q, or q's validation
-// error.
-func NewAccumulator(q Query) (*Accumulator, error) {
+// Fold reads the events q asks about (those of q.Partition's contacts
+// only, when q names a partition) and folds them into an accumulator. It
+// is what [Steps] runs; fold the partitions of a tenant separately and
+// merge the accumulators to get the same answer.
+func Fold(ctx context.Context, r cm.Reader, q Query) (*Accumulator, error) {
 	c, err := compile(q)
 	if err != nil {
 		return nil, err
 	}
-	return newAccumulator(c), nil
+	f, err := frame.Get(ctx, r, c.spec)
+	if err != nil {
+		return nil, fmt.Errorf("funnel: %w", err)
+	}
+	return fold(ctx, f, func() *Accumulator { return newAccumulator(c) }, (*Accumulator).add, (*Accumulator).merge)
 }
 
 func newAccumulator(c *compiled) *Accumulator {
@@ -203,15 +209,15 @@ func newAccumulator(c *compiled) *Accumulator {
 	return a
 }
 
-// key identifies a compiled query, for checking merges.
+// key identifies a compiled query, for checking merges: the query as JSON
+// without its partition (accumulators of different partitions of one
+// query merge).
 func (c *compiled) key() string {
-	b, _ := json.Marshal(c.q)
+	q := c.q
+	q.Partition = cm.Partition{}
+	b, _ := json.Marshal(q)
 	return string(b)
 }
-
-// Spec returns the frame spec the accumulator's input must be built with
-// (any partition of it).
-func (a *Accumulator) Spec() frame.Spec { return a.c.spec }
 
 func (c *compiled) bindCached(f *frame.Frame, lastF **frame.Frame, lastB **binding) *binding {
 	if *lastF != f {
@@ -220,8 +226,9 @@ func (c *compiled) bindCached(f *frame.Frame, lastF **frame.Frame, lastB **bindi
 	return *lastB
 }
 
-// Add folds contact group g of frame f.
-func (a *Accumulator) Add(f *frame.Frame, g int) {
+// add folds contact group g of frame f (built with c.spec, or any
+// partition of it).
+func (a *Accumulator) add(f *frame.Frame, g int) {
 	b := a.c.bindCached(f, &a.lastF, &a.lastB)
 	lo, hi := f.Group(g)
 	w := a.w
@@ -251,13 +258,26 @@ func (a *Accumulator) Add(f *frame.Frame, g int) {
 	})
 }
 
-// Merge adds o's counts to a. Both must come from the same query; o must
-// not be used afterwards.
+// Merge adds o's counts to a. Both must answer the same query (their
+// partitions aside), else Merge returns an error wrapping [cm.ErrMismatch]
+// and leaves a unchanged; o must not be used afterwards.
 func (a *Accumulator) Merge(o *Accumulator) error {
-	if a.key != o.key {
-		return fmt.Errorf("funnel: merge: %w", ErrMismatch)
+	if err := mergeable(a, o, a.key == o.key); err != nil {
+		return err
 	}
 	a.merge(o)
+	return nil
+}
+
+// mergeable returns the error of merging o into a: an accumulator into
+// itself, or accumulators of different queries (same false).
+func mergeable[A any](a, o *A, same bool) error {
+	if a == o {
+		return fmt.Errorf("funnel: merge: %w: an accumulator into itself", cm.ErrMismatch)
+	}
+	if !same {
+		return fmt.Errorf("funnel: merge: %w", cm.ErrMismatch)
+	}
 	return nil
 }
 

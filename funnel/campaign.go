@@ -3,6 +3,7 @@ package funnel
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -55,33 +56,46 @@ const (
 type CampaignQuery struct {
 	Tenant string `json:"tenant"`
 	// Range selects the deployments whose deployment time is in it; their
-	// statuses, responses and activity count up to Range.To.
-	Range cm.Range `json:"range"`
+	// statuses, responses and activity count up to Range.To. Both bounds
+	// are required, and the range may span at most cm.MaxCustomDays
+	// calendar days of Calendar unless AllowLongRange is set.
+	Range          cm.Range `json:"range"`
+	AllowLongRange bool     `json:"allow_long_range,omitempty"`
 	// Campaign and Version, when set, keep only that campaign (and
 	// version).
 	Campaign string `json:"campaign,omitempty"`
 	Version  string `json:"version,omitempty"`
 	// IncludeTest includes test-channel events.
 	IncludeTest bool `json:"include_test,omitempty"`
-	// AsOf is the instant session statuses are taken at; zero means
-	// Range.To, or the tenant's latest event when the range is open.
-	AsOf time.Time `json:"as_of,omitzero"`
+	// Now is the instant session statuses are taken at ("now" of the
+	// per-user table); zero means Range.To.
+	Now time.Time `json:"now,omitzero"`
 	// Status, Stage and Session filter the per-user table
 	// ([CampaignUsers]); empty keeps all. The summary ignores them.
 	Status  DeploymentStatus `json:"status,omitempty"`
 	Stage   Stage            `json:"stage,omitempty"`
 	Session SessionStatus    `json:"session,omitempty"`
-	// Calendar gives the zone of the times in results (UTC by default).
-	Calendar cm.Calendar `json:"-"`
+	// Calendar is the tenant's calendar: the days the range limit counts,
+	// and the zone of the times in results (UTC by default).
+	Calendar cm.Calendar `json:"calendar,omitzero"`
+	// Partition limits the question to one partition of the tenant's
+	// contacts ([FoldCampaigns]); the zero Partition is every contact.
+	Partition cm.Partition `json:"partition,omitzero"`
 }
 
-// Validate checks the query.
+// Validate checks the query: a tenant, a range (both bounds, From before
+// To, at most cm.MaxCustomDays days of Calendar unless AllowLongRange), a
+// valid partition, a version only with its campaign, and known status,
+// stage and session filters. It does not modify q.
 func (q *CampaignQuery) Validate() error {
 	if q.Tenant == "" {
 		return fmt.Errorf("funnel: tenant: %w", cm.ErrNoTenant)
 	}
-	if !q.Range.From.IsZero() && !q.Range.To.IsZero() && !q.Range.From.Before(q.Range.To) {
-		return fmt.Errorf("funnel: range: %w", cm.ErrEmptyRange)
+	if err := checkRange(q.Calendar, q.Range, q.AllowLongRange); err != nil {
+		return err
+	}
+	if err := checkPartition(q.Partition); err != nil {
+		return err
 	}
 	if q.Version != "" && q.Campaign == "" {
 		return fmt.Errorf("funnel: version: %w: a version needs its campaign", cm.ErrInvalidValue)
@@ -106,7 +120,7 @@ func (q *CampaignQuery) Validate() error {
 
 func (q *CampaignQuery) spec() frame.Spec {
 	return frame.Spec{
-		Query: cm.Query{Tenant: q.Tenant, Range: cm.Range{To: q.Range.To}, Types: []cm.Type{
+		Query: cm.Query{Tenant: q.Tenant, Range: cm.Range{To: q.Range.To}, Partition: q.Partition, Types: []cm.Type{
 			cm.CampaignTargeted, cm.MessageSent, cm.MessageStatus, cm.MessageReceived,
 			cm.FlowNode, cm.FlowCompleted, cm.ConversationResolved}},
 		Fields: frame.Of(frame.Channel, frame.Campaign, frame.CampaignVersion, frame.Message, frame.ReplyTo,
@@ -241,7 +255,7 @@ const responseWindow = int64(24 * time.Hour)
 // contactDeployments reads one contact's deployments from rows [lo, hi):
 // every deployment of the contact in the frame, in order of deployment
 // time, with its statuses, response, stage, activity and variables.
-func contactDeployments(b *campBinding, lo, hi int, includeTest bool, asOf int64) []depRec {
+func contactDeployments(b *campBinding, lo, hi int, includeTest bool, now int64) []depRec {
 	f := b.f
 	skip := func(r int) bool { return !includeTest && b.hasTest && b.chans[r] == b.test }
 	deployed := false
@@ -344,7 +358,7 @@ func contactDeployments(b *campBinding, lo, hi int, includeTest bool, asOf int64
 				}
 			}
 		case codeReceived:
-			if t <= asOf {
+			if t <= now {
 				lastIn, hasIn = t, true
 			}
 			if rp := b.reply[r]; rp != 0 {
@@ -380,7 +394,7 @@ func contactDeployments(b *campBinding, lo, hi int, includeTest bool, asOf int64
 		}
 	}
 	session := SessionClosed
-	if hasIn && asOf-lastIn < int64(24*time.Hour) {
+	if hasIn && now-lastIn < int64(24*time.Hour) {
 		session = SessionOpen
 	}
 	for i := range deps {
@@ -392,10 +406,16 @@ func contactDeployments(b *campBinding, lo, hi int, includeTest bool, asOf int64
 // DeploymentCounts are the metrics of a set of deployments. See the
 // package documentation for each.
 type DeploymentCounts struct {
-	Users     int `json:"users"`
-	Sent      int `json:"sent"`
-	InProcess int `json:"in_process"`
-	Failed    int `json:"failed"`
+	// Users counts distinct contacts ("total users targeted"): a contact
+	// deployed in two versions of a campaign is one user of the campaign
+	// and one of each version. Deployments counts (contact, campaign,
+	// version) deployments; the status counts below count deployments, so
+	// Sent + InProcess + Failed = Deployments.
+	Users       int `json:"users"`
+	Deployments int `json:"deployments"`
+	Sent        int `json:"sent"`
+	InProcess   int `json:"in_process"`
+	Failed      int `json:"failed"`
 	// FailedBy splits Failed by reason group (every group present).
 	FailedBy  map[FailureGroup]int `json:"failed_by"`
 	Delivered int                  `json:"delivered"`
@@ -412,7 +432,7 @@ func (c *DeploymentCounts) add(d *depRec) {
 			c.FailedBy[g] = 0
 		}
 	}
-	c.Users++
+	c.Deployments++
 	switch d.status() {
 	case InProcess:
 		c.InProcess++
@@ -442,7 +462,7 @@ type VersionCounts struct {
 }
 
 // CampaignSummary is one campaign: its totals over versions (deployments
-// summed) and each version.
+// summed, users counted once) and each version.
 type CampaignSummary struct {
 	Campaign string `json:"campaign"`
 	DeploymentCounts
@@ -479,48 +499,58 @@ type CampaignUser struct {
 type UsersResult struct {
 	Tenant string         `json:"tenant"`
 	Range  cm.Range       `json:"range"`
-	AsOf   time.Time      `json:"as_of"`
+	Now    time.Time      `json:"now"`
 	Users  []CampaignUser `json:"users"`
 }
 
 // CampaignAccumulator is the mergeable state behind [Campaigns] and
-// [CampaignUsers]; see [Accumulator] for how accumulators are used. It
-// keeps one record per deployment; statuses that arrive without a contact
-// are kept by message id and joined to the deployments in Result, so the
-// join is exact however the contacts are partitioned.
+// [CampaignUsers]: see [Accumulator] for how accumulators are used
+// ([FoldCampaigns] makes them). It keeps one record per deployment;
+// statuses that arrive without a contact are kept by message id and
+// joined to the deployments in Result, so the join is exact however the
+// contacts are partitioned.
 type CampaignAccumulator struct {
 	q       CampaignQuery
-	asOf    int64
+	key     string
+	now     int64
 	deps    []depRec
 	orphans map[string]msgState
 	lastF   *frame.Frame
 	lastB   *campBinding
 }
 
-// NewCampaignAccumulator returns an empty accumulator for q. Session
-// statuses are taken at q.AsOf, else q.Range.To (with neither, every
-// session is closed).
-func NewCampaignAccumulator(q CampaignQuery) (*CampaignAccumulator, error) {
+// FoldCampaigns reads the events q asks about (those of q.Partition's
+// contacts only, when q names a partition; statuses without a contact
+// belong to partition 0) into a campaign accumulator. It is what
+// [Campaigns] and [CampaignUsers] run.
+func FoldCampaigns(ctx context.Context, r cm.Reader, q CampaignQuery) (*CampaignAccumulator, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	a := &CampaignAccumulator{q: q, orphans: map[string]msgState{}}
-	switch {
-	case !q.AsOf.IsZero():
-		a.asOf = q.AsOf.UnixNano()
-	case !q.Range.To.IsZero():
-		a.asOf = q.Range.To.UnixNano()
-	default:
-		a.asOf = -1 << 63 // no reference instant
+	f, err := frame.Get(ctx, r, q.spec())
+	if err != nil {
+		return nil, fmt.Errorf("funnel: %w", err)
 	}
-	return a, nil
+	return fold(ctx, f, func() *CampaignAccumulator { return newCampaignAccumulator(q) },
+		(*CampaignAccumulator).add, (*CampaignAccumulator).merge)
 }
 
-// Spec returns the frame spec of the accumulator's input.
-func (a *CampaignAccumulator) Spec() frame.Spec { return a.q.spec() }
+// newCampaignAccumulator returns an empty accumulator for q, which must be
+// valid. Session statuses are taken at q.Now, else q.Range.To.
+func newCampaignAccumulator(q CampaignQuery) *CampaignAccumulator {
+	a := &CampaignAccumulator{q: q, orphans: map[string]msgState{}, now: q.Range.To.UnixNano()}
+	if !q.Now.IsZero() {
+		a.now = q.Now.UnixNano()
+	}
+	k := q
+	k.Partition = cm.Partition{}
+	b, _ := json.Marshal(k)
+	a.key = string(b)
+	return a
+}
 
-// Add folds contact group g of frame f.
-func (a *CampaignAccumulator) Add(f *frame.Frame, g int) {
+// add folds contact group g of frame f.
+func (a *CampaignAccumulator) add(f *frame.Frame, g int) {
 	if a.lastF != f {
 		a.lastF, a.lastB = f, bindCampaign(f)
 	}
@@ -540,7 +570,7 @@ func (a *CampaignAccumulator) Add(f *frame.Frame, g int) {
 		return
 	}
 	from, to := a.q.Range.UnixNano()
-	for _, d := range contactDeployments(b, lo, hi, a.q.IncludeTest, a.asOf) {
+	for _, d := range contactDeployments(b, lo, hi, a.q.IncludeTest, a.now) {
 		if d.at < from || d.at >= to || (a.q.Campaign != "" && d.campaign != a.q.Campaign) || (a.q.Version != "" && d.version != a.q.Version) {
 			continue
 		}
@@ -548,11 +578,12 @@ func (a *CampaignAccumulator) Add(f *frame.Frame, g int) {
 	}
 }
 
-// Merge adds o's deployments to a.
+// Merge adds o's deployments to a. Both must answer the same query (their
+// partitions aside), else Merge returns an error wrapping [cm.ErrMismatch]
+// and leaves a unchanged; o must not be used afterwards.
 func (a *CampaignAccumulator) Merge(o *CampaignAccumulator) error {
-	if a.q.Tenant != o.q.Tenant || a.q.Range != o.q.Range || a.q.Campaign != o.q.Campaign || a.q.Version != o.q.Version ||
-		a.q.IncludeTest != o.q.IncludeTest || a.asOf != o.asOf {
-		return fmt.Errorf("funnel: merge: %w", ErrMismatch)
+	if err := mergeable(a, o, a.key == o.key); err != nil {
+		return err
 	}
 	a.merge(o)
 	return nil
@@ -609,6 +640,13 @@ func (a *CampaignAccumulator) Result() *CampaignResult {
 	res := &CampaignResult{Tenant: a.q.Tenant, Range: a.q.Range, Campaigns: []CampaignSummary{}}
 	byCamp := map[string]*CampaignSummary{}
 	byVer := map[[2]string]*DeploymentCounts{}
+	// users marks the contacts already counted, per campaign (perVersion
+	// false) and per version (a broadcast's version is "").
+	type userKey struct {
+		campaign, version, contact string
+		perVersion                 bool
+	}
+	users := map[userKey]bool{}
 	var names []string
 	for _, d := range a.final() {
 		s := byCamp[d.campaign]
@@ -618,6 +656,10 @@ func (a *CampaignAccumulator) Result() *CampaignResult {
 			names = append(names, d.campaign)
 		}
 		s.add(&d)
+		if k := (userKey{campaign: d.campaign, contact: d.contact}); !users[k] {
+			users[k] = true
+			s.Users++
+		}
 		k := [2]string{d.campaign, d.version}
 		v := byVer[k]
 		if v == nil {
@@ -626,6 +668,10 @@ func (a *CampaignAccumulator) Result() *CampaignResult {
 			s.Versions = append(s.Versions, VersionCounts{Version: d.version})
 		}
 		v.add(&d)
+		if k := (userKey{d.campaign, d.version, d.contact, true}); !users[k] {
+			users[k] = true
+			v.Users++
+		}
 	}
 	slices.Sort(names)
 	for _, n := range names {
@@ -645,10 +691,7 @@ func (a *CampaignAccumulator) loc() *time.Location { return a.q.Calendar.Locatio
 // and session.
 func (a *CampaignAccumulator) Users() *UsersResult {
 	loc := a.loc()
-	res := &UsersResult{Tenant: a.q.Tenant, Range: a.q.Range, Users: []CampaignUser{}}
-	if a.asOf != -1<<63 {
-		res.AsOf = time.Unix(0, a.asOf).In(loc)
-	}
+	res := &UsersResult{Tenant: a.q.Tenant, Range: a.q.Range, Now: time.Unix(0, a.now).In(loc), Users: []CampaignUser{}}
 	for _, d := range a.final() {
 		u := CampaignUser{Contact: d.contact, Campaign: d.campaign, Version: d.version, Deployed: time.Unix(0, d.at).In(loc),
 			Status: d.status(), Stage: d.stage(), Session: d.session, Variables: d.vars}
@@ -669,33 +712,10 @@ func (a *CampaignAccumulator) Users() *UsersResult {
 	return res
 }
 
-// resolveAsOf fills q.AsOf with the frame's latest event when neither it
-// nor the range's end is set.
-func resolveAsOf(q *CampaignQuery, f *frame.Frame) {
-	if q.AsOf.IsZero() && q.Range.To.IsZero() && f.Len() > 0 {
-		q.AsOf = time.Unix(0, slices.Max(f.Time)).In(q.Calendar.Location())
-	}
-}
-
-func campaignFold(ctx context.Context, r cm.Reader, q CampaignQuery) (*CampaignAccumulator, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	f, err := frame.Get(ctx, r, q.spec())
-	if err != nil {
-		return nil, fmt.Errorf("funnel: %w", err)
-	}
-	resolveAsOf(&q, f)
-	return fold(ctx, f, func() *CampaignAccumulator {
-		a, _ := NewCampaignAccumulator(q)
-		return a
-	}, (*CampaignAccumulator).Add, (*CampaignAccumulator).merge)
-}
-
 // Campaigns computes the deployment metrics of every campaign (and
 // version) deployed in q's range.
 func Campaigns(ctx context.Context, r cm.Reader, q CampaignQuery) (*CampaignResult, error) {
-	a, err := campaignFold(ctx, r, q)
+	a, err := FoldCampaigns(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
@@ -705,7 +725,7 @@ func Campaigns(ctx context.Context, r cm.Reader, q CampaignQuery) (*CampaignResu
 // CampaignUsers returns the per-user table of the deployments in q's
 // range, filtered by q.Status, q.Stage and q.Session.
 func CampaignUsers(ctx context.Context, r cm.Reader, q CampaignQuery) (*UsersResult, error) {
-	a, err := campaignFold(ctx, r, q)
+	a, err := FoldCampaigns(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
@@ -715,14 +735,14 @@ func CampaignUsers(ctx context.Context, r cm.Reader, q CampaignQuery) (*UsersRes
 // Tables returns the summary for export: one row per campaign (version
 // "all") and per version.
 func (r *CampaignResult) Tables() []cm.Table {
-	cols := []string{"campaign", "version", "users", "sent", "in_process", "failed"}
+	cols := []string{"campaign", "version", "users", "deployments", "sent", "in_process", "failed"}
 	for _, g := range FailureGroups() {
 		cols = append(cols, "failed_"+string(g))
 	}
 	cols = append(cols, "delivered", "read", "responses", "response_rate")
 	t := cm.Table{Name: "Campaign deployments", Columns: cols}
 	row := func(c, v string, d *DeploymentCounts) []string {
-		out := []string{c, v, strconv.Itoa(d.Users), strconv.Itoa(d.Sent), strconv.Itoa(d.InProcess), strconv.Itoa(d.Failed)}
+		out := []string{c, v, strconv.Itoa(d.Users), strconv.Itoa(d.Deployments), strconv.Itoa(d.Sent), strconv.Itoa(d.InProcess), strconv.Itoa(d.Failed)}
 		for _, g := range FailureGroups() {
 			out = append(out, strconv.Itoa(d.FailedBy[g]))
 		}

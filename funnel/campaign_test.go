@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +82,14 @@ func campaignFixture() []cm.Event {
 	target("c8", "2", day(1, 11, 0))
 	send("c8", "m8", "bf", "2", day(1, 11, 1))
 	st("", "m8", cm.StatusDelivered, day(1, 11, 3))
+	// c10: deployed in both versions of bf, each sent, neither answered:
+	// one user of bf, one of each version, two deployments.
+	target("c10", "1", day(0, 10, 0))
+	send("c10", "m10a", "bf", "1", day(0, 10, 1))
+	st("c10", "m10a", cm.StatusSent, day(0, 10, 2))
+	target("c10", "2", day(1, 11, 0))
+	send("c10", "m10b", "bf", "2", day(1, 11, 1))
+	st("c10", "m10b", cm.StatusSent, day(1, 11, 2))
 	// c1 again on day 2, campaign winback: answered within 24 hours
 	// (unquoted), so delivered and responded; it ends c1's bf window.
 	x.add("c1", day(2, 9, 0), cm.MessageSent, sender(cm.SenderCampaign), campaign("winback"), version("1"), message("w1"))
@@ -111,28 +120,33 @@ func TestCampaignSummary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dc := func(users, sent, inProcess, failed, delivered, read, responses int, fb map[funnel.FailureGroup]int) funnel.DeploymentCounts {
-			return funnel.DeploymentCounts{Users: users, Sent: sent, InProcess: inProcess, Failed: failed, FailedBy: fb,
+		dc := func(users, deployments, sent, inProcess, failed, delivered, read, responses int, fb map[funnel.FailureGroup]int) funnel.DeploymentCounts {
+			return funnel.DeploymentCounts{Users: users, Deployments: deployments, Sent: sent, InProcess: inProcess, Failed: failed, FailedBy: fb,
 				Delivered: delivered, Read: read, Responses: responses, ResponseRate: cm.RateOf(responses, sent)}
 		}
 		want := []funnel.CampaignSummary{
 			{
 				Campaign: "bf",
-				// All versions: 8 users; sent c1 c2 c4 c6 c7 c8 = 6; in
-				// process c5; failed c3; delivered c1 c2 c4 c6 c8 = 5; read
-				// c1 c2 c4 = 3; responses c1 c4 c6 = 3; rate 3/6.
-				DeploymentCounts: dc(8, 6, 1, 1, 5, 3, 3, failedBy(funnel.FailRecipient, 1)),
+				// All versions: users c1..c8 and c10 = 9 (c10 once,
+				// though deployed in v1 and v2); deployments 5 in v1 + 5
+				// in v2 = 10; sent c1 c2 c4 c10 (v1) + c6 c7 c8 c10 (v2)
+				// = 8; in process c5; failed c3 (8 + 1 + 1 = 10
+				// deployments); delivered c1 c2 c4 c6 c8 = 5; read c1 c2
+				// c4 = 3; responses c1 c4 c6 = 3; rate 3/8.
+				DeploymentCounts: dc(9, 10, 8, 1, 1, 5, 3, 3, failedBy(funnel.FailRecipient, 1)),
 				Versions: []funnel.VersionCounts{
-					// v1: c1..c5: sent c1 c2 c4; responses c1 c4: 2/3.
-					{Version: "1", DeploymentCounts: dc(5, 3, 1, 1, 3, 3, 2, failedBy(funnel.FailRecipient, 1))},
-					// v2: c6 c7 c8: delivered c6 c8; response c6: 1/3.
-					{Version: "2", DeploymentCounts: dc(3, 3, 0, 0, 2, 0, 1, failedBy())},
+					// v1: c1..c5 and c10 = 6 users, 6 deployments: sent c1
+					// c2 c4 c10 = 4; responses c1 c4: 2/4.
+					{Version: "1", DeploymentCounts: dc(6, 6, 4, 1, 1, 3, 3, 2, failedBy(funnel.FailRecipient, 1))},
+					// v2: c6 c7 c8 c10 = 4 users, 4 deployments, all sent;
+					// delivered c6 c8; response c6: 1/4.
+					{Version: "2", DeploymentCounts: dc(4, 4, 4, 0, 0, 2, 0, 1, failedBy())},
 				},
 			},
-			{Campaign: "notice", DeploymentCounts: dc(1, 0, 0, 1, 0, 0, 0, failedBy(funnel.FailRateLimit, 1)),
-				Versions: []funnel.VersionCounts{{Version: "", DeploymentCounts: dc(1, 0, 0, 1, 0, 0, 0, failedBy(funnel.FailRateLimit, 1))}}},
-			{Campaign: "winback", DeploymentCounts: dc(1, 1, 0, 0, 1, 0, 1, failedBy()),
-				Versions: []funnel.VersionCounts{{Version: "1", DeploymentCounts: dc(1, 1, 0, 0, 1, 0, 1, failedBy())}}},
+			{Campaign: "notice", DeploymentCounts: dc(1, 1, 0, 0, 1, 0, 0, 0, failedBy(funnel.FailRateLimit, 1)),
+				Versions: []funnel.VersionCounts{{Version: "", DeploymentCounts: dc(1, 1, 0, 0, 1, 0, 0, 0, failedBy(funnel.FailRateLimit, 1))}}},
+			{Campaign: "winback", DeploymentCounts: dc(1, 1, 1, 0, 0, 1, 0, 1, failedBy()),
+				Versions: []funnel.VersionCounts{{Version: "1", DeploymentCounts: dc(1, 1, 1, 0, 0, 1, 0, 1, failedBy())}}},
 		}
 		if d := cmp.Diff(want, res.Campaigns); d != "" {
 			t.Errorf("%s (-want +got):\n%s", name, d)
@@ -143,20 +157,47 @@ func TestCampaignSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Campaigns) != 1 || res.Campaigns[0].Users != 3 {
+	// v2: c6 c7 c8 c10.
+	if len(res.Campaigns) != 1 || res.Campaigns[0].Users != 4 {
 		t.Errorf("bf v2 only: %+v", res.Campaigns)
 	}
-	// A range starting on day 1 leaves out the day-0 deployments; c1's
-	// day-0 deployment still ends where winback begins.
+	// A range starting on day 1 leaves out the day-0 deployments (bf's
+	// users are then v2's c6 c7 c8 c10 = 4); c1's day-0 deployment still
+	// ends where winback begins.
 	res, _ = funnel.Campaigns(context.Background(), store(t, evs), funnel.CampaignQuery{Tenant: "t", Range: cm.Range{From: day(1, 0, 0), To: day(3, 0, 0)}})
-	if len(res.Campaigns) != 2 || res.Campaigns[0].Users != 3 || res.Campaigns[1].Campaign != "winback" {
+	if len(res.Campaigns) != 2 || res.Campaigns[0].Users != 4 || res.Campaigns[1].Campaign != "winback" {
 		t.Errorf("from day 1: %+v", res.Campaigns)
+	}
+	// Users are distinct per campaign in the merged partitions too: c10
+	// falls in one partition, its two deployments with it.
+	q := funnel.CampaignQuery{Tenant: "t", Range: campaignRange}
+	var accs []*funnel.CampaignAccumulator
+	for i := 0; i < 3; i++ {
+		pq := q
+		pq.Partition = cm.Partition{Index: i, Count: 3}
+		a, err := funnel.FoldCampaigns(context.Background(), store(t, evs), pq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		accs = append(accs, a)
+	}
+	for i := 1; i < 3; i++ {
+		if err := accs[0].Merge(accs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := accs[0].Result().Campaigns[0]; got.Users != 9 || got.Deployments != 10 {
+		t.Errorf("partitions merged: bf %d users, %d deployments; want 9, 10", got.Users, got.Deployments)
+	}
+	other, _ := funnel.FoldCampaigns(context.Background(), store(t, evs), funnel.CampaignQuery{Tenant: "t", Range: campaignRange, Campaign: "bf"})
+	if err := accs[0].Merge(other); !errors.Is(err, cm.ErrMismatch) {
+		t.Errorf("merged accumulators of different campaign filters: %v", err)
 	}
 }
 
 func TestCampaignUsers(t *testing.T) {
 	evs := campaignFixture()
-	q := funnel.CampaignQuery{Tenant: "t", Range: campaignRange, AsOf: day(2, 20, 0)}
+	q := funnel.CampaignQuery{Tenant: "t", Range: campaignRange, Now: day(2, 20, 0)}
 	res, err := funnel.CampaignUsers(context.Background(), store(t, evs), q)
 	if err != nil {
 		t.Fatal(err)
@@ -179,11 +220,13 @@ func TestCampaignUsers(t *testing.T) {
 	// the winback send).
 	want := []row{
 		{"c1", "bf", funnel.Read, funnel.StageFinished, funnel.SessionOpen, day(0, 10, 10), ""},
+		{"c10", "bf", funnel.Sent, funnel.StageNone, funnel.SessionClosed, time.Time{}, ""},
 		{"c2", "bf", funnel.Read, funnel.StageNone, funnel.SessionClosed, time.Time{}, ""},
 		{"c3", "bf", funnel.Failed, funnel.StageNone, funnel.SessionClosed, time.Time{}, "131049"},
 		{"c4", "bf", funnel.Read, funnel.StageInFlow, funnel.SessionClosed, day(0, 12, 0), ""},
 		{"c5", "bf", funnel.InProcess, funnel.StageNone, funnel.SessionClosed, time.Time{}, ""},
 		{"c9", "notice", funnel.Failed, funnel.StageNone, funnel.SessionClosed, time.Time{}, "130429"},
+		{"c10", "bf", funnel.Sent, funnel.StageNone, funnel.SessionClosed, time.Time{}, ""},
 		{"c6", "bf", funnel.Delivered, funnel.StageFinished, funnel.SessionClosed, day(1, 12, 0), ""},
 		{"c7", "bf", funnel.Sent, funnel.StageNone, funnel.SessionOpen, day(2, 12, 5), ""},
 		{"c8", "bf", funnel.Delivered, funnel.StageNone, funnel.SessionClosed, time.Time{}, ""},
@@ -196,7 +239,10 @@ func TestCampaignUsers(t *testing.T) {
 	if !maps.Equal(c1.Variables, map[string]string{"first_name": "Ann", "coupon": "C1", "size": "M"}) || !c1.Responded.Equal(day(0, 10, 10)) {
 		t.Errorf("c1: variables %v, responded %s", c1.Variables, c1.Responded)
 	}
-	if c3 := res.Users[2]; c3.FailureGroup != funnel.FailRecipient {
+	if !res.Now.Equal(day(2, 20, 0)) {
+		t.Errorf("now %s", res.Now)
+	}
+	if c3 := res.Users[3]; c3.FailureGroup != funnel.FailRecipient {
 		t.Errorf("c3 failure group %q", c3.FailureGroup)
 	}
 	// Filters.
@@ -223,12 +269,32 @@ func TestCampaignUsers(t *testing.T) {
 			t.Errorf("filter %+v: %v, want %v", fq, names, c.want)
 		}
 	}
-	for _, bad := range []funnel.CampaignQuery{
-		{Tenant: "t", Status: "lost"}, {Tenant: "t", Stage: "middle"}, {Tenant: "t", Session: "ajar"}, {Tenant: "t", Version: "2"}, {},
+	r := campaignRange
+	long := cm.Range{From: day(0, 0, 0), To: day(91, 0, 0)}
+	for _, c := range []struct {
+		q    funnel.CampaignQuery
+		want string
+		is   error
+	}{
+		{funnel.CampaignQuery{Tenant: "t", Range: r, Status: "lost"}, `funnel: status: unknown value "lost"`, cm.ErrUnknownValue},
+		{funnel.CampaignQuery{Tenant: "t", Range: r, Stage: "middle"}, `funnel: stage: unknown value "middle"`, cm.ErrUnknownValue},
+		{funnel.CampaignQuery{Tenant: "t", Range: r, Session: "ajar"}, `funnel: session: unknown value "ajar"`, cm.ErrUnknownValue},
+		{funnel.CampaignQuery{Tenant: "t", Range: r, Version: "2"}, "funnel: version: invalid value", cm.ErrInvalidValue},
+		{funnel.CampaignQuery{Range: r}, "funnel: tenant: tenant required", cm.ErrNoTenant},
+		// An open range is refused, and so is one of 91 days (day 0 to
+		// day 90 inclusive) unless AllowLongRange.
+		{funnel.CampaignQuery{Tenant: "t"}, "funnel: range: empty range", cm.ErrEmptyRange},
+		{funnel.CampaignQuery{Tenant: "t", Range: long}, "funnel: range: range too long: [2026-11-02T00:00:00Z, 2027-02-01T00:00:00Z) spans 91 days", cm.ErrRangeTooLong},
+		{funnel.CampaignQuery{Tenant: "t", Range: r, Partition: cm.Partition{Index: 3, Count: 2}}, "funnel: partition:", cm.ErrInvalidValue},
 	} {
-		if _, err := funnel.CampaignUsers(context.Background(), store(t, nil), bad); err == nil {
-			t.Errorf("query %+v accepted", bad)
+		_, err := funnel.CampaignUsers(context.Background(), store(t, nil), c.q)
+		if !errors.Is(err, c.is) || err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("query %+v: %v, want %q", c.q, err, c.want)
 		}
+	}
+	ok := funnel.CampaignQuery{Tenant: "t", Range: long, AllowLongRange: true}
+	if _, err := funnel.CampaignUsers(context.Background(), store(t, nil), ok); err != nil {
+		t.Errorf("a long range with allow_long_range: %v", err)
 	}
 }
 

@@ -1,7 +1,9 @@
 package funnel
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -11,6 +13,7 @@ import (
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/attribution"
 	"github.com/convometrics/convometrics/internal/frame"
+	"github.com/convometrics/convometrics/session"
 	"github.com/shopspring/decimal"
 )
 
@@ -19,25 +22,36 @@ import (
 type CommerceQuery struct {
 	Tenant string `json:"tenant"`
 	// Range is required: conversations initiated in it, and their carts
-	// and matched payments in it.
-	Range cm.Range `json:"range"`
+	// and matched payments in it. It may span at most cm.MaxCustomDays
+	// calendar days of Calendar unless AllowLongRange is set.
+	Range          cm.Range `json:"range"`
+	AllowLongRange bool     `json:"allow_long_range,omitempty"`
 	// Calendar and Granularity (day by default) bucket the series by the
 	// conversation's initiation.
-	Calendar    cm.Calendar    `json:"-"`
+	Calendar    cm.Calendar    `json:"calendar,omitzero"`
 	Granularity cm.Granularity `json:"granularity,omitempty"`
 	IncludeTest bool           `json:"include_test,omitempty"`
 	// ReferenceWindow is passed to payment matching (0: the attribution
 	// engine's default).
 	ReferenceWindow time.Duration `json:"reference_window_ns,omitempty"`
+	// Partition limits the question to one partition of the tenant's
+	// contacts ([FoldCommerce]); the zero Partition is every contact.
+	Partition cm.Partition `json:"partition,omitzero"`
 }
 
-// Validate checks the query.
+// Validate checks the query: a tenant, a range (both bounds, From before
+// To, at most cm.MaxCustomDays days of Calendar unless AllowLongRange), a
+// valid partition and granularity, and a reference window that is not
+// negative. It does not modify q.
 func (q *CommerceQuery) Validate() error {
 	if q.Tenant == "" {
 		return fmt.Errorf("funnel: tenant: %w", cm.ErrNoTenant)
 	}
-	if err := q.Range.Check(); err != nil {
-		return fmt.Errorf("funnel: range: %w", err)
+	if err := checkRange(q.Calendar, q.Range, q.AllowLongRange); err != nil {
+		return err
+	}
+	if err := checkPartition(q.Partition); err != nil {
+		return err
 	}
 	switch q.Granularity {
 	case "", cm.Hour, cm.Day, cm.Week, cm.Month:
@@ -62,10 +76,13 @@ type CommerceStats struct {
 	// WithCart the conversations with at least one.
 	AddToCarts int `json:"add_to_carts"`
 	WithCart   int `json:"conversations_with_cart"`
-	// Conversions counts payment links of those conversations paid by at
-	// least one matched successful payment; Payments counts the payments.
+	// Conversions counts the matched successful payments credited to
+	// those conversations, each payment once (as the attribution engine
+	// counts conversions); PaidLinks counts the distinct payment links
+	// they paid (a link paid in two parts is one paid link and two
+	// conversions).
 	Conversions int `json:"conversions"`
-	Payments    int `json:"payments"`
+	PaidLinks   int `json:"paid_links"`
 	// Gross is what the payments paid, Refunded what was refunded of them,
 	// Revenue = Gross − Refunded; all per currency.
 	Gross    cm.Amounts `json:"gross"`
@@ -73,7 +90,8 @@ type CommerceStats struct {
 	Revenue  cm.Amounts `json:"revenue"`
 	// AddToCartRate = AddToCarts / Initiated (it can exceed 1: a
 	// conversation may add to the cart several times); ConversionRate =
-	// Conversions / Initiated.
+	// Conversions / Initiated (it can exceed 1 too: a conversation may pay
+	// several times).
 	AddToCartRate  cm.Rate `json:"add_to_cart_rate"`
 	ConversionRate cm.Rate `json:"conversion_rate"`
 }
@@ -85,7 +103,7 @@ func (s *CommerceStats) merge(o *CommerceStats) {
 	s.AddToCarts += o.AddToCarts
 	s.WithCart += o.WithCart
 	s.Conversions += o.Conversions
-	s.Payments += o.Payments
+	s.PaidLinks += o.PaidLinks
 	s.Gross = mergeMoney(s.Gross, o.Gross)
 	s.Refunded = mergeMoney(s.Refunded, o.Refunded)
 	s.Revenue = mergeMoney(s.Revenue, o.Revenue)
@@ -142,10 +160,12 @@ type CommerceResult struct {
 	Campaigns []CommerceCampaign       `json:"campaigns"`
 	// Elsewhere counts the matched payments of the range that are not
 	// credited to a conversation initiated in the range (a link sent
-	// before it, or to no known contact), with their revenue.
+	// before it, or to no known contact), with their revenue: Conversions
+	// + Elsewhere.Conversions is the attribution engine's count of matched
+	// payments in the range.
 	Elsewhere struct {
-		Payments int        `json:"payments"`
-		Revenue  cm.Amounts `json:"revenue"`
+		Conversions int        `json:"conversions"`
+		Revenue     cm.Amounts `json:"revenue"`
 	} `json:"elsewhere"`
 }
 
@@ -169,17 +189,30 @@ func (c *commerceSeries) merge(o *commerceSeries) {
 	}
 }
 
-// CommerceAccumulator is the mergeable state behind [Commerce]; see
-// [Accumulator] for how accumulators are used. Payments are matched to
-// links over the whole tenant first ([attribution.MatchPayments]); every
-// partition's accumulator holds that matching, keyed by contact, and
-// credits a payment when it folds the payment's contact, so the join is
-// exact however the contacts are partitioned.
+// sessRec is one session of the session engine that the contact began
+// (an incoming session).
+type sessRec struct {
+	start int64
+	inbox string
+	conv  string // the host conversation id, "" for a derived session
+}
+
+// CommerceAccumulator is the mergeable state behind [Commerce]: see
+// [Accumulator] for how accumulators are used ([FoldCommerce] makes them).
+// Two inputs join across contacts or engines, and both are handed to every
+// partition's accumulator, keyed by contact, so the join is exact however
+// the contacts are partitioned: the payments matched to links over the
+// whole tenant ([attribution.MatchPayments]), credited when the
+// accumulator folds the payment's contact, and the sessions of the session
+// engine ([session.Sessions], for the same partition), which are the
+// contact-initiated conversations.
 type CommerceAccumulator struct {
-	q       CommerceQuery
-	buckets cm.Buckets
-	pays    map[string][]payRec
-	camps   map[string]*commerceSeries
+	q        CommerceQuery
+	key      string
+	buckets  cm.Buckets
+	pays     map[string][]payRec
+	sessions map[string][]sessRec
+	camps    map[string]*commerceSeries
 	// matched counts every matched payment of the range (the same in every
 	// partition).
 	matched CommerceStats
@@ -189,10 +222,41 @@ type CommerceAccumulator struct {
 	failed  map[uint32]bool
 }
 
-// NewCommerceAccumulator returns an empty accumulator for q, crediting the
-// matched payments of m (which must be the matching of q's tenant and
-// range).
-func NewCommerceAccumulator(q CommerceQuery, m *attribution.Matching) (*CommerceAccumulator, error) {
+// FoldCommerce reads the events q asks about (those of q.Partition's
+// contacts only, when q names a partition) into a commerce accumulator:
+// it matches the tenant's payments to links, asks the session engine for
+// the sessions of the range, and folds the messages and carts. It is what
+// [Commerce] runs.
+func FoldCommerce(ctx context.Context, r cm.Reader, q CommerceQuery) (*CommerceAccumulator, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := attribution.MatchPayments(ctx, r, attribution.MatchQuery{Tenant: q.Tenant, Range: q.Range, AllowLongRange: q.AllowLongRange,
+		Calendar: q.Calendar, ReferenceWindow: q.ReferenceWindow, IncludeTest: q.IncludeTest})
+	if err != nil {
+		return nil, fmt.Errorf("funnel: matching payments: %w", err)
+	}
+	ss, err := session.Sessions(ctx, r, session.Query{Tenant: q.Tenant, Range: q.Range, AllowLongRange: q.AllowLongRange, Calendar: q.Calendar,
+		IncludeTest: q.IncludeTest, Partition: q.Partition})
+	if err != nil {
+		return nil, fmt.Errorf("funnel: sessions: %w", err)
+	}
+	a, err := newCommerceAccumulator(q, m, ss.Sessions)
+	if err != nil {
+		return nil, err
+	}
+	f, err := frame.Get(ctx, r, a.spec())
+	if err != nil {
+		return nil, fmt.Errorf("funnel: %w", err)
+	}
+	return fold(ctx, f, a.empty, (*CommerceAccumulator).add, (*CommerceAccumulator).merge)
+}
+
+// newCommerceAccumulator returns an empty accumulator for q, crediting the
+// matched payments of m (the matching of q's tenant and range) and taking
+// the incoming sessions of rows (the session engine's sessions of q's
+// range) as the contact-initiated conversations.
+func newCommerceAccumulator(q CommerceQuery, m *attribution.Matching, rows []session.SessionRow) (*CommerceAccumulator, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -204,16 +268,30 @@ func NewCommerceAccumulator(q CommerceQuery, m *attribution.Matching) (*Commerce
 	if err != nil {
 		return nil, fmt.Errorf("funnel: %w", err)
 	}
-	a := &CommerceAccumulator{q: q, buckets: b, pays: map[string][]payRec{}}
+	k := q
+	k.Partition = cm.Partition{}
+	key, _ := json.Marshal(k)
+	a := &CommerceAccumulator{q: q, key: string(key), buckets: b, pays: map[string][]payRec{}, sessions: map[string][]sessRec{}}
 	for i := range m.Matched {
 		p := &m.Matched[i]
-		a.matched.Payments++
+		a.matched.Conversions++
 		a.matched.Revenue = addMoney(a.matched.Revenue, p.Currency, p.Net())
 		if p.Contact == "" {
 			continue
 		}
 		a.pays[p.Contact] = append(a.pays[p.Contact], payRec{linkTime: p.LinkTime.UnixNano(), link: p.Link, convID: p.Conversation,
 			amount: p.Amount, refnd: p.Refunded, net: p.Net(), currency: p.Currency})
+	}
+	for i := range rows {
+		s := &rows[i]
+		if !s.Incoming || s.Contact == "" {
+			continue
+		}
+		rec := sessRec{start: s.Start.UnixNano(), inbox: s.Inbox}
+		if !s.Derived {
+			rec.conv = s.ID
+		}
+		a.sessions[s.Contact] = append(a.sessions[s.Contact], rec)
 	}
 	a.reset()
 	return a, nil
@@ -234,8 +312,8 @@ func (a *CommerceAccumulator) bucket(campaign string, bk int) *CommerceStats {
 	return &cs.buckets[bk]
 }
 
-// empty returns an accumulator for the same query and matching with
-// nothing folded.
+// empty returns an accumulator for the same query, matching and sessions
+// with nothing folded.
 func (a *CommerceAccumulator) empty() *CommerceAccumulator {
 	o := *a
 	o.lastF, o.lastB, o.convs, o.failed = nil, nil, nil, nil
@@ -243,12 +321,13 @@ func (a *CommerceAccumulator) empty() *CommerceAccumulator {
 	return &o
 }
 
-// Spec returns the frame spec of the accumulator's input.
-func (a *CommerceAccumulator) Spec() frame.Spec {
+// spec returns the frame spec of the accumulator's input: every event
+// before the range's end, to know which conversations began before it.
+func (a *CommerceAccumulator) spec() frame.Spec {
 	return frame.Spec{
-		Query: cm.Query{Tenant: a.q.Tenant, Range: cm.Range{To: a.q.Range.To},
+		Query: cm.Query{Tenant: a.q.Tenant, Range: cm.Range{To: a.q.Range.To}, Partition: a.q.Partition,
 			Types: []cm.Type{cm.MessageReceived, cm.MessageSent, cm.MessageStatus, cm.CartAdded}},
-		Fields: frame.Of(frame.Channel, frame.Conversation, frame.Sender, frame.Campaign, frame.Message, frame.ReplyTo, frame.Status),
+		Fields: frame.Of(frame.Channel, frame.Conversation, frame.Inbox, frame.Sender, frame.Campaign, frame.Message, frame.ReplyTo, frame.Status),
 	}
 }
 
@@ -276,13 +355,36 @@ type conversation struct {
 	campaign string
 	ids      []uint32 // host conversation ids that belong to it
 	replyID  uint32   // the campaign message's id in the reply_to column
-	carts    int
-	links    []string
-	bucket   int // its initiation period, or -1 outside the range
+	// the campaign message's reply: whether it came, its time, inbox and
+	// conversation id
+	replied    bool
+	replyAt    int64
+	replyInbox string
+	replyConv  string
+	carts      int
+	links      []string
+	bucket     int // its initiation period, or -1 outside the range
 }
 
-// Add folds contact group g of frame f.
-func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
+// holding returns the latest-started conversation holding host
+// conversation id id and started at or before t, or -1.
+func holding(convs []conversation, id uint32, t int64) int {
+	for i := len(convs) - 1; i >= 0; i-- {
+		if convs[i].start <= t && slices.Contains(convs[i].ids, id) {
+			return i
+		}
+	}
+	return -1
+}
+
+// latestBefore returns the latest conversation started at or before t, or
+// -1.
+func latestBefore(convs []conversation, t int64) int {
+	return sort.Search(len(convs), func(i int) bool { return convs[i].start > t }) - 1
+}
+
+// add folds contact group g of frame f.
+func (a *CommerceAccumulator) add(f *frame.Frame, g int) {
 	if a.lastF != f {
 		a.lastF, a.lastB = f, bindCommerce(f)
 	}
@@ -291,6 +393,7 @@ func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
 	if f.Contact[lo] == 0 {
 		return
 	}
+	contact := f.ContactOf(lo)
 	from, to := a.q.Range.UnixNano()
 	skip := func(r int) bool { return !a.q.IncludeTest && b.hasTest && b.chans[r] == b.test }
 	// Campaign messages that failed do not initiate conversations.
@@ -305,21 +408,9 @@ func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
 			}
 		}
 	}
+	// The campaign conversations and their replies.
 	convs := a.convs[:0]
-	byID := func(id uint32) int {
-		for i := len(convs) - 1; i >= 0; i-- {
-			if slices.Contains(convs[i].ids, id) {
-				return i
-			}
-		}
-		return -1
-	}
-	latestBefore := func(t int64) int {
-		i := sort.Search(len(convs), func(i int) bool { return convs[i].start > t })
-		return i - 1
-	}
-	lastMsg, hasMsg := int64(0), false
-	camp, answered := -1, true
+	camp, answered := -1, true // the latest campaign send, and whether an inbound message came since
 	for r := lo; r < hi; r++ {
 		if skip(r) {
 			continue
@@ -328,63 +419,79 @@ func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
 		switch f.Type[r] {
 		case codeSent:
 			s := b.sender[r]
-			if b.camp[r] != 0 && ((b.hasCS && s == b.campS) || (b.hasBS && s == b.bcastS)) {
-				if a.failed[b.msg[r]] {
-					continue
-				}
-				c := conversation{start: t, campaign: f.Str(frame.Campaign, r)}
-				if m := f.Str(frame.Message, r); m != "" {
-					c.replyID, _ = f.Lookup(frame.ReplyTo, m)
-				}
-				if id := b.conv[r]; id != 0 {
-					c.ids = append(c.ids, id)
-				}
-				convs = append(convs, c)
-				camp, answered = len(convs)-1, false
+			if b.camp[r] == 0 || !((b.hasCS && s == b.campS) || (b.hasBS && s == b.bcastS)) || a.failed[b.msg[r]] {
+				continue
 			}
-			lastMsg, hasMsg = t, true
+			c := conversation{start: t, campaign: f.Str(frame.Campaign, r)}
+			if m := f.Str(frame.Message, r); m != "" {
+				c.replyID, _ = f.Lookup(frame.ReplyTo, m)
+			}
+			if id := b.conv[r]; id != 0 {
+				c.ids = append(c.ids, id)
+			}
+			convs = append(convs, c)
+			camp, answered = len(convs)-1, false
 		case codeReceived:
-			id, rp := b.conv[r], b.reply[r]
 			k := -1
-			if id != 0 {
-				k = byID(id)
-			}
-			if k < 0 && rp != 0 {
+			if rp := b.reply[r]; rp != 0 {
 				for i := len(convs) - 1; i >= 0; i-- {
-					if convs[i].replyID == rp && convs[i].campaign != "" {
+					if convs[i].replyID == rp {
 						k = i
 						break
 					}
 				}
-			}
-			if k < 0 && rp == 0 && camp >= 0 && !answered && t-convs[camp].start <= responseWindow {
+			} else if camp >= 0 && !answered && t-convs[camp].start <= responseWindow {
 				k = camp
 			}
-			if k < 0 && id == 0 && hasMsg && t-lastMsg < int64(24*time.Hour) && len(convs) > 0 {
-				k = len(convs) - 1
-			}
-			if k < 0 {
-				convs = append(convs, conversation{start: t})
-				k = len(convs) - 1
-			}
-			if id != 0 && !slices.Contains(convs[k].ids, id) {
-				convs[k].ids = append(convs[k].ids, id)
-			}
 			answered = true
-			lastMsg, hasMsg = t, true
-		case codeCart:
-			if t < from || t >= to {
-				continue
+			if k >= 0 && !convs[k].replied {
+				c := &convs[k]
+				c.replied, c.replyAt, c.replyInbox, c.replyConv = true, t, f.Str(frame.Inbox, r), f.Str(frame.Conversation, r)
 			}
-			k := -1
-			if id := b.conv[r]; id != 0 {
-				k = byID(id)
-			} else {
-				k = latestBefore(t)
+		}
+	}
+	// The contact's incoming sessions: each is a contact-initiated
+	// conversation, unless a campaign message's reply started it.
+	nCamp := len(convs)
+	for _, s := range a.sessions[contact] {
+		id, _ := f.Lookup(frame.Conversation, s.conv)
+		k := -1
+		for i := 0; i < nCamp; i++ {
+			c := &convs[i]
+			if c.replied && c.replyAt == s.start && c.replyConv == s.conv && (s.conv != "" || c.replyInbox == s.inbox) {
+				k = i
+				break
 			}
-			if k >= 0 {
-				convs[k].carts++
+		}
+		switch {
+		case k < 0:
+			c := conversation{start: s.start}
+			if id != 0 {
+				c.ids = append(c.ids, id)
 			}
+			convs = append(convs, c)
+		case id != 0 && !slices.Contains(convs[k].ids, id):
+			convs[k].ids = append(convs[k].ids, id)
+		}
+	}
+	slices.SortStableFunc(convs, func(x, y conversation) int { return cmp.Compare(x.start, y.start) })
+	// Carts.
+	for r := lo; r < hi; r++ {
+		if f.Type[r] != codeCart || skip(r) {
+			continue
+		}
+		t := f.Time[r]
+		if t < from || t >= to {
+			continue
+		}
+		k := -1
+		if id := b.conv[r]; id != 0 {
+			k = holding(convs, id, t)
+		} else {
+			k = latestBefore(convs, t)
+		}
+		if k >= 0 {
+			convs[k].carts++
 		}
 	}
 	for i := range convs {
@@ -393,16 +500,15 @@ func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
 			convs[i].bucket = a.buckets.IndexUnixNano(st)
 		}
 	}
-	contact := f.ContactOf(lo)
+	// Matched payments, credited to the conversation of their link.
 	for _, p := range a.pays[contact] {
 		k := -1
 		if p.convID != "" {
 			if id, ok := f.Lookup(frame.Conversation, p.convID); ok && id != 0 {
-				k = byID(id)
+				k = holding(convs, id, p.linkTime)
 			}
-		}
-		if k < 0 {
-			k = latestBefore(p.linkTime)
+		} else {
+			k = latestBefore(convs, p.linkTime)
 		}
 		if k < 0 || convs[k].bucket < 0 {
 			continue
@@ -412,7 +518,7 @@ func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
 			c.links = append(c.links, p.link)
 		}
 		s := a.bucket(c.campaign, c.bucket)
-		s.Payments++
+		s.Conversions++
 		s.Gross = addMoney(s.Gross, p.currency, p.amount)
 		s.Refunded = addMoney(s.Refunded, p.currency, p.refnd)
 		s.Revenue = addMoney(s.Revenue, p.currency, p.net)
@@ -425,7 +531,7 @@ func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
 		s := a.bucket(c.campaign, c.bucket)
 		s.Initiated++
 		s.AddToCarts += c.carts
-		s.Conversions += len(c.links)
+		s.PaidLinks += len(c.links)
 		if c.campaign != "" {
 			s.ByCampaign++
 		} else {
@@ -440,14 +546,14 @@ func (a *CommerceAccumulator) Add(f *frame.Frame, g int) {
 
 var codeCart, _ = cm.TypeCode(cm.CartAdded)
 
-// Merge adds o's conversations to a. Both must have the same query and
-// matching.
+// Merge adds o's conversations to a. Both must answer the same query
+// (their partitions aside) with the same matching, else Merge returns an
+// error wrapping [cm.ErrMismatch] and leaves a unchanged; o must not be
+// used afterwards.
 func (a *CommerceAccumulator) Merge(o *CommerceAccumulator) error {
-	same := a.q.Tenant == o.q.Tenant && a.q.Range == o.q.Range && a.q.IncludeTest == o.q.IncludeTest &&
-		a.q.ReferenceWindow == o.q.ReferenceWindow && a.buckets.Granularity == o.buckets.Granularity &&
-		slices.EqualFunc(a.buckets.Starts, o.buckets.Starts, time.Time.Equal)
-	if !same || a.matched.Payments != o.matched.Payments || !a.matched.Revenue.Equal(o.matched.Revenue) {
-		return fmt.Errorf("funnel: merge: %w", ErrMismatch)
+	same := a.key == o.key && a.matched.Conversions == o.matched.Conversions && a.matched.Revenue.Equal(o.matched.Revenue)
+	if err := mergeable(a, o, same); err != nil {
+		return err
 	}
 	a.merge(o)
 	return nil
@@ -497,7 +603,7 @@ func (a *CommerceAccumulator) Result() *CommerceResult {
 		}
 	}
 	res.Series, res.CommerceStats = series(a.buckets, all)
-	res.Elsewhere.Payments = a.matched.Payments - res.Payments
+	res.Elsewhere.Conversions = a.matched.Conversions - res.Conversions
 	res.Elsewhere.Revenue = cm.Amounts{}
 	for cur, v := range a.matched.Revenue {
 		if d := v.Sub(res.Revenue[cur]); !d.IsZero() {
@@ -509,37 +615,26 @@ func (a *CommerceAccumulator) Result() *CommerceResult {
 
 // Commerce computes the commerce funnel q asks for.
 func Commerce(ctx context.Context, r cm.Reader, q CommerceQuery) (*CommerceResult, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	m, err := attribution.MatchPayments(ctx, r, attribution.MatchQuery{Tenant: q.Tenant, Range: q.Range, ReferenceWindow: q.ReferenceWindow, IncludeTest: q.IncludeTest})
-	if err != nil {
-		return nil, fmt.Errorf("funnel: matching payments: %w", err)
-	}
-	a, err := NewCommerceAccumulator(q, m)
-	if err != nil {
-		return nil, err
-	}
-	f, err := frame.Get(ctx, r, a.Spec())
-	if err != nil {
-		return nil, fmt.Errorf("funnel: %w", err)
-	}
-	acc, err := fold(ctx, f, a.empty, (*CommerceAccumulator).Add, (*CommerceAccumulator).merge)
+	acc, err := FoldCommerce(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
 	return acc.Result(), nil
 }
 
+// elsewhere names the matched payments credited to no initiated
+// conversation in tables.
+const elsewhere = "(not in an initiated conversation)"
+
 // Tables returns the commerce funnel for export: the totals (overall and
 // per campaign), money per currency, the series, and the series per
 // campaign.
 func (r *CommerceResult) Tables() []cm.Table {
 	cols := []string{"campaign", "initiated_conversations", "by_contact", "by_campaign", "add_to_carts", "conversations_with_cart",
-		"add_to_cart_rate", "conversions", "conversion_rate", "payments"}
+		"add_to_cart_rate", "conversions", "conversion_rate", "paid_links"}
 	row := func(name string, s *CommerceStats) []string {
 		return []string{name, strconv.Itoa(s.Initiated), strconv.Itoa(s.ByContact), strconv.Itoa(s.ByCampaign), strconv.Itoa(s.AddToCarts),
-			strconv.Itoa(s.WithCart), rate(s.AddToCartRate), strconv.Itoa(s.Conversions), rate(s.ConversionRate), strconv.Itoa(s.Payments)}
+			strconv.Itoa(s.WithCart), rate(s.AddToCartRate), strconv.Itoa(s.Conversions), rate(s.ConversionRate), strconv.Itoa(s.PaidLinks)}
 	}
 	campName := func(n string) string {
 		if n == "" {
@@ -551,6 +646,9 @@ func (r *CommerceResult) Tables() []cm.Table {
 	totals.Rows = append(totals.Rows, row("all", &r.CommerceStats))
 	for i := range r.Campaigns {
 		totals.Rows = append(totals.Rows, row(campName(r.Campaigns[i].Campaign), &r.Campaigns[i].CommerceStats))
+	}
+	if r.Elsewhere.Conversions > 0 {
+		totals.Rows = append(totals.Rows, []string{elsewhere, "", "", "", "", "", "", strconv.Itoa(r.Elsewhere.Conversions), "", ""})
 	}
 	money := cm.Table{Name: "Commerce revenue", Columns: []string{"campaign", "currency", "gross", "refunded", "revenue"}}
 	addMoney := func(name string, s *CommerceStats) {
@@ -564,7 +662,7 @@ func (r *CommerceResult) Tables() []cm.Table {
 		addMoney(campName(r.Campaigns[i].Campaign), &r.Campaigns[i].CommerceStats)
 	}
 	for _, c := range r.Elsewhere.Revenue.Currencies() {
-		money.Rows = append(money.Rows, []string{"(not in an initiated conversation)", c, "", "", r.Elsewhere.Revenue[c].StringFixed(int32(cm.MinorUnits(c)))})
+		money.Rows = append(money.Rows, []string{elsewhere, c, "", "", r.Elsewhere.Revenue[c].StringFixed(int32(cm.MinorUnits(c)))})
 	}
 	series := cm.Table{Name: "Commerce funnel by " + string(r.Granularity), Columns: []string{"period", "initiated_conversations", "add_to_carts",
 		"add_to_cart_rate", "conversions", "conversion_rate", "revenue"}}

@@ -93,7 +93,7 @@ func compile(q Query) (*compiled, error) {
 		}
 	}
 	var fields frame.Fields
-	spec := frame.Spec{Query: cm.Query{Tenant: q.Tenant, Range: q.Range}}
+	spec := frame.Spec{Query: cm.Query{Tenant: q.Tenant, Range: q.Range, Partition: q.Partition}}
 	need := func(r fieldRef) {
 		switch r.kind {
 		case kindString:

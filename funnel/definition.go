@@ -13,18 +13,15 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Sentinel errors of the package, wrapped by the errors of Validate and of
-// the question functions; test for them with errors.Is. Validation errors
-// also wrap the root package's [cm.ErrRequired], [cm.ErrUnknownValue] and
-// [cm.ErrInvalidValue].
-var (
-	// ErrUnsupported: a combination of options the engine does not support
-	// (an optional step in an unordered funnel, a partial exclusion in an
-	// unordered funnel, trends of an unordered funnel, …).
-	ErrUnsupported = errors.New("not supported")
-	// ErrMismatch: accumulators built for different queries were merged.
-	ErrMismatch = errors.New("accumulators of different queries")
-)
+// ErrUnsupported is the package's sentinel error: a combination of
+// options the engine does not support (an optional step in an unordered
+// funnel, a partial exclusion in an unordered funnel, trends of an
+// unordered funnel, …). Test for it with errors.Is. Validation errors
+// otherwise wrap the root package's [cm.ErrRequired], [cm.ErrUnknownValue],
+// [cm.ErrInvalidValue], [cm.ErrNoTenant], [cm.ErrEmptyRange] and
+// [cm.ErrRangeTooLong]; merging accumulators of different queries returns
+// an error wrapping [cm.ErrMismatch].
+var ErrUnsupported = errors.New("not supported")
 
 // MaxSteps is the largest number of steps in a funnel.
 const MaxSteps = 20
@@ -73,15 +70,22 @@ const (
 	Month  WindowUnit = "month"
 )
 
-// Window is a conversion window: Value units of time. The zero Window means
-// the default, 14 days.
+// Window is a conversion window: Value units of time, at most
+// [MaxWindow]. The zero Window means the default, 14 days.
 type Window struct {
 	Value int        `json:"value"`
 	Unit  WindowUnit `json:"unit"`
 }
 
-// DefaultWindow is the conversion window of a funnel that names none.
-var DefaultWindow = Window{Value: 14, Unit: Day}
+// DefaultWindow returns the conversion window of a funnel that names none:
+// 14 days.
+func DefaultWindow() Window { return Window{Value: 14, Unit: Day} }
+
+// MaxWindow is the longest conversion window: 3,650 days of 86,400 s (ten
+// years of 365 days). Longer windows are refused by Validate: 3,650 days,
+// 521 weeks (3,647 days) and 117 months (3,627 days) are accepted; 3,651
+// days, 522 weeks (3,654 days) and 118 months (3,658 days) are not.
+const MaxWindow = 3650 * 24 * time.Hour
 
 func unitLength(u WindowUnit) (time.Duration, bool) {
 	switch u {
@@ -102,13 +106,14 @@ func unitLength(u WindowUnit) (time.Duration, bool) {
 }
 
 // Duration returns the window's length (the default window for the zero
-// Window), or 0 for an invalid window.
+// Window), or 0 for an invalid window (an unknown unit, a value that is not
+// positive, or longer than [MaxWindow]).
 func (w Window) Duration() time.Duration {
 	if w == (Window{}) {
-		w = DefaultWindow
+		w = DefaultWindow()
 	}
 	l, ok := unitLength(w.Unit)
-	if !ok || w.Value <= 0 {
+	if !ok || w.Value <= 0 || int64(w.Value) > int64(MaxWindow/l) {
 		return 0
 	}
 	return time.Duration(w.Value) * l
@@ -117,7 +122,7 @@ func (w Window) Duration() time.Duration {
 // String formats the window as "7 days" (the zero Window as the default).
 func (w Window) String() string {
 	if w == (Window{}) {
-		w = DefaultWindow
+		w = DefaultWindow()
 	}
 	s := strconv.Itoa(w.Value) + " " + string(w.Unit)
 	if w.Value != 1 {
@@ -311,15 +316,26 @@ type Breakdown struct {
 type Query struct {
 	Tenant string `json:"tenant"`
 	// Range limits every event that takes part (entries and later steps
-	// alike); the zero Range is all of time.
-	Range     cm.Range   `json:"range"`
-	Funnel    Definition `json:"funnel"`
-	Breakdown *Breakdown `json:"breakdown,omitempty"`
+	// alike). Both bounds are required, and the range may span at most
+	// cm.MaxCustomDays calendar days of Calendar unless AllowLongRange is
+	// set.
+	Range          cm.Range `json:"range"`
+	AllowLongRange bool     `json:"allow_long_range,omitempty"`
+	// Calendar is the tenant's calendar: the days the range limit counts,
+	// and the periods of [Trends] (the zero Calendar is UTC with weeks
+	// from Monday).
+	Calendar  cm.Calendar `json:"calendar,omitzero"`
+	Funnel    Definition  `json:"funnel"`
+	Breakdown *Breakdown  `json:"breakdown,omitempty"`
 	// IncludeTest includes test-channel events, excluded by default.
 	IncludeTest bool `json:"include_test,omitempty"`
 	// List asks for the units (contact or conversation ids) that reached
 	// each step and those that dropped before it.
 	List bool `json:"list,omitempty"`
+	// Partition limits the question to one partition of the tenant's
+	// contacts ([Fold]); the accumulators of all partitions merge into the
+	// answer for every contact. The zero Partition is every contact.
+	Partition cm.Partition `json:"partition,omitzero"`
 }
 
 // fieldKind says how a field reference reads a row.
@@ -428,7 +444,8 @@ func checkEvent(path string, t cm.Type, where []Match) error {
 }
 
 // Validate checks the definition: at least 2 and at most [MaxSteps] steps,
-// known types, fields and comparisons, a valid window, unit and order,
+// known types, fields and comparisons, a valid window (a known unit, a
+// positive value, at most [MaxWindow]), unit and order,
 // exclusions with 0 ≤ from_step < to_step ≤ last step that do not match
 // every event of a step inside their range, optional steps only after the
 // first step of an ordered or strict funnel, and exclusions of unordered
@@ -457,6 +474,9 @@ func (d *Definition) Validate() error {
 		}
 		if d.Window.Value <= 0 {
 			return fmt.Errorf("funnel: window.value: %w: %d, want a positive number", cm.ErrInvalidValue, d.Window.Value)
+		}
+		if d.Window.Duration() == 0 {
+			return fmt.Errorf("funnel: window: %w: %d %ss is longer than the longest window, %d days", cm.ErrInvalidValue, d.Window.Value, d.Window.Unit, int(MaxWindow/(24*time.Hour)))
 		}
 	}
 	for i, s := range d.Steps {
@@ -574,14 +594,19 @@ func ParseAttribution(s string) (Attribution, int, error) {
 	return "", 0, fmt.Errorf("funnel: attribution %q: %w (want first_touch, last_touch, all_events or step_N)", s, cm.ErrUnknownValue)
 }
 
-// Validate checks the query: a tenant, a valid definition and breakdown,
-// and a range whose bounds, when both set, are in order.
+// Validate checks the query: a tenant; a range with both bounds, From
+// before To, spanning at most cm.MaxCustomDays calendar days of Calendar
+// unless AllowLongRange; a valid partition, definition and breakdown. It
+// does not modify q.
 func (q *Query) Validate() error {
 	if q.Tenant == "" {
 		return fmt.Errorf("funnel: tenant: %w", cm.ErrNoTenant)
 	}
-	if !q.Range.From.IsZero() && !q.Range.To.IsZero() && !q.Range.From.Before(q.Range.To) {
-		return fmt.Errorf("funnel: range: %w", cm.ErrEmptyRange)
+	if err := checkRange(q.Calendar, q.Range, q.AllowLongRange); err != nil {
+		return err
+	}
+	if err := checkPartition(q.Partition); err != nil {
+		return err
 	}
 	if err := q.Funnel.Validate(); err != nil {
 		return err
@@ -590,6 +615,32 @@ func (q *Query) Validate() error {
 		if err := q.Breakdown.Validate(&q.Funnel); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkRange checks the range of a query with [cm.Calendar.CheckRange]:
+// both bounds set, From before To, and at most cm.MaxCustomDays calendar
+// days of cal unless allowLong. Errors name the field and wrap
+// [cm.ErrEmptyRange] or [cm.ErrRangeTooLong].
+func checkRange(cal cm.Calendar, r cm.Range, allowLong bool) error {
+	err := cal.CheckRange(r, cm.RangeOptions{AllowLong: allowLong})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, cm.ErrRangeTooLong):
+		return fmt.Errorf("funnel: range: %w: %s spans %d days in %s, more than %d (set allow_long_range to lift the limit)",
+			cm.ErrRangeTooLong, r, cal.DaysSpanned(r), cal.Location(), cm.MaxCustomDays)
+	case errors.Is(err, cm.ErrEmptyRange):
+		return fmt.Errorf("funnel: range: %w: %s (both bounds are required, from before to)", cm.ErrEmptyRange, r)
+	}
+	return fmt.Errorf("funnel: range: %w", err)
+}
+
+// checkPartition checks a query's partition.
+func checkPartition(p cm.Partition) error {
+	if err := p.Check(); err != nil {
+		return fmt.Errorf("funnel: partition: %w", err)
 	}
 	return nil
 }

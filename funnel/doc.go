@@ -13,8 +13,17 @@
 //
 // Every question folds contacts into an accumulator ([Accumulator],
 // [TrendsAccumulator], [TimeToConvertAccumulator], [CommerceAccumulator],
-// [CampaignAccumulator]) on both cores; accumulators of disjoint sets of
-// contacts merge into exactly the single-pass answer.
+// [CampaignAccumulator]) on both cores. [Fold], [FoldTrends],
+// [FoldTimeToConvert], [FoldCommerce] and [FoldCampaigns] return the
+// accumulator of a query, of one partition of the tenant's contacts when
+// the query's Partition names one; accumulators of the partitions merge
+// (Merge) into exactly the single-pass answer, and Merge refuses, with an
+// error wrapping convometrics.ErrMismatch, accumulators of different
+// queries.
+//
+// Every query names a tenant and a range [From, To) with both bounds; the
+// range may span at most convometrics.MaxCustomDays (90) calendar days of
+// the query's Calendar unless AllowLongRange is set.
 //
 // Funnels follow PostHog's definitions (its current "UDF" engine), so that
 // numbers can be checked against it; the few places where this package
@@ -46,9 +55,10 @@
 //
 // The conversion window (default 14 days; a day is 86,400 s, a week 7
 // days, a month 31 days, whatever the calendar and its daylight-saving
-// changes) is measured from the first step of the attempt, inclusively:
-// every later step must come at most one window after the step-1 event,
-// not after the previous step.
+// changes; at most [MaxWindow], 3,650 days, so 117 months are accepted and
+// 118 are not) is measured from the first step of the attempt,
+// inclusively: every later step must come at most one window after the
+// step-1 event, not after the previous step.
 //
 // # Ordered and strict funnels: the reported path
 //
@@ -183,56 +193,76 @@
 //
 // # The commerce funnel
 //
-// [Commerce] measures what the chatbot sells, in the query's range:
+// [Commerce] measures what the chatbot sells, in the query's range.
 //
 // Initiated conversations are the conversations started in the range,
 // either
 //
 //   - by a campaign: a message.sent with sender campaign or broadcast and a
 //     campaign name, unless a status reported it failed (a failed send
-//     reaches nobody). The conversation is credited to that campaign. The
-//     contact's replies to it belong to it: a message with reply_to the
-//     campaign message, or the first unquoted message within 24 hours of
-//     the send (as for campaign responses, below), with any conversation id
-//     they carry; or
-//   - by the contact: an inbound message (message.received) that belongs
-//     to no conversation yet. With host conversation ids, that is an
-//     inbound message with a conversation id not seen on an earlier inbound
-//     message or campaign send; without them, an inbound message 24 hours
-//     or more after the contact's previous message in either direction (the
-//     WhatsApp customer-service window lapsed; a failed campaign send does
-//     not count), or the contact's first.
+//     reaches nobody). The conversation starts at the send and is credited
+//     to that campaign. Its reply is the contact's first inbound message
+//     after the send that answers it: one quoting it (reply_to the
+//     campaign message), or one quoting nothing that is the contact's
+//     first inbound message after the send, at most 24 hours after it and
+//     before the contact's next successful campaign send (as for campaign
+//     responses, below). The session the reply started belongs to the
+//     campaign's conversation and is not counted again: the contact's
+//     session (of the session engine, below) that starts at the reply's
+//     instant and is, for a reply with a conversation id, the host session
+//     of that id, for one without, the derived session of the reply's
+//     inbox. A reply that joined a session already active started none;
+//     that session keeps its own initiation; or
+//   - by the contact: a session of the session engine (package session,
+//     § Sessions: per host conversation id, else derived per contact and
+//     inbox, starting with an inbound message when no session is active
+//     there, and ending 24 hours after its latest resolution) that is
+//     incoming (its first message is inbound) and that no campaign reply
+//     started. It starts at the session's start. Sessions that are not
+//     incoming (the host opened them, with an agent's message for
+//     instance) initiate nothing.
 //
-// Events before the range are read only to know which conversations
-// started before it. A conversation the host opened with an outbound
-// message (neither a campaign nor the contact) is not initiated.
+// So ByContact, plus the sessions started in the range by campaign
+// replies, is the session engine's NewIncomingSessions over the same
+// tenant, range and test traffic. Events and sessions before the range are
+// read only to know which conversations started before it.
 //
-// Add to carts counts the cart.added events of the range in initiated
-// conversations: a cart with a conversation id belongs to the
-// conversation holding that id, one without to the contact's latest
-// conversation started at or before it. It counts events, as "the number
-// of times users added items to their carts": a conversation adding twice
-// counts twice (WithCart counts conversations with at least one).
+// A conversation holds host conversation ids: a campaign conversation the
+// id of its send and of its reply's session, a contact-initiated one the
+// id of its session (for a host session). Add to carts counts the
+// cart.added events of the range in initiated conversations: a cart with a
+// conversation id belongs to the latest-started conversation holding that
+// id among those started at or before the cart (to none when none does),
+// one without to the contact's latest conversation started at or before
+// it. It counts events, as "the number of times users added items to
+// their carts": a conversation adding twice counts twice (WithCart counts
+// conversations with at least one).
 //
-// Conversions are successful payments of the range matched to a payment
-// link by the attribution engine (attribution.MatchPayments: by link id,
-// else by reference within its window), credited to the conversation of
-// their link: the link's conversation id, else the contact's latest
-// conversation started at or before the link. Conversions counts paid
-// links (a link paid in two parts is one conversion), Payments the
-// payments. Revenue per currency is the payments' amounts minus their
-// refunds (as the attribution engine reports them, whenever refunded);
-// Gross and Refunded are the two parts. Currencies are never added
-// together. Matched payments credited to no conversation initiated in the
-// range (their link was sent before it, or to no known contact) are
-// counted in Elsewhere.
+// Conversions are the successful payments of the range matched to a
+// payment link by the attribution engine (attribution.MatchPayments: by
+// link id, else by reference within its window; a payment id counts
+// once), credited to the conversation of their link: for a link with a
+// conversation id, the latest-started conversation holding that id among
+// those started at or before the link (none when none does); for a link
+// without, the contact's latest conversation started at or before the
+// link. Each credited payment is one conversion, as the attribution engine
+// counts conversions: a link paid in two parts is two conversions and one
+// of PaidLinks, the distinct links paid. Revenue per currency is the
+// payments' amounts minus their refunds (as the attribution engine reports
+// them, whenever refunded); Gross and Refunded are the two parts.
+// Currencies are never added together. Matched payments credited to no
+// conversation initiated in the range (their link was sent before it, in
+// a conversation that was not initiated, or to no known contact) are
+// counted in Elsewhere: Conversions + Elsewhere.Conversions is the
+// attribution engine's number of conversions (matched payments) in the
+// range.
 //
 // AddToCartRate = add to carts / initiated; ConversionRate = conversions /
-// initiated. The totals are given overall, per campaign (campaign "" is
-// the contact-initiated conversations), and as a series: each
-// conversation, with its carts and conversions, in the period of its
-// initiation (so every period's rates are rates of the conversations that
-// began in it, and the periods add up to the totals).
+// initiated (both may exceed 1). The totals are given overall, per
+// campaign (campaign "" is the contact-initiated conversations), and as a
+// series: each conversation, with its carts and conversions, in the period
+// of its initiation (so every period's rates are rates of the
+// conversations that began in it, and the periods add up to the totals).
 //
 // # Campaign deployments
 //
@@ -257,7 +287,9 @@
 //
 // Per campaign and per version:
 //
-//	Users         deployments (a contact deployed in two versions counts in both, and in the campaign's total twice)
+//	Users         distinct contacts deployed to ("total users targeted"): a contact deployed in two versions
+//	              of a campaign counts once in the campaign and once in each version
+//	Deployments   deployments; every count below counts deployments, and Sent + InProcess + Failed = Deployments
 //	Sent          status sent, delivered or read ("messages sent": successfully sent)
 //	InProcess     status in process
 //	Failed        status failed, and FailedBy its reason group ([FailureGroupOf]): recipient, template,
@@ -279,8 +311,8 @@
 // conversation was resolved) —, the response time, the last activity (the
 // contact's last inbound message in the deployment window), the session
 // status (open when the contact's last inbound message at or before the
-// query's AsOf instant is less than 24 hours before it: the WhatsApp
-// customer-service window; closed otherwise) and the variables: the attrs
+// query's Now instant — the range's end when Now is zero — is less than 24
+// hours before it: the WhatsApp customer-service window; closed otherwise) and the variables: the attrs
 // of the targeting event, then those captured by flow.node events after
 // the response in the deployment window (later values win). Rows are in
 // order of deployment time, then contact. Filters keep the rows with the
@@ -294,12 +326,15 @@
 // # Exactness across partitions
 //
 // Funnels only join a unit's own events, so partitions by contact merge
-// exactly. Two numbers join across contacts: campaign statuses without a
-// contact (kept by message id in each accumulator and joined to the
-// deployments in Result, after the merge) and payments credited to
-// conversations (matched over the whole tenant first, then handed to every
-// partition's accumulator, which credits the payments of its own
-// contacts).
+// exactly. Three numbers join across contacts or engines: campaign
+// statuses without a contact (they belong to partition 0; kept by message
+// id in each accumulator and joined to the deployments in Result, after
+// the merge), campaign users (each accumulator keeps its deployments, and
+// distinct contacts are counted in Result, after the merge), and the
+// commerce funnel's payments and sessions (payments are matched over the
+// whole tenant first and sessions are asked of the session engine for the
+// query's partition; both are handed to the accumulator, which credits
+// those of its own contacts).
 //
 // # Where this package differs from PostHog, and why
 //

@@ -12,6 +12,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// exampleRange is the week of the examples' events (2 November 2026).
+var exampleRange = cm.Range{From: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)}
+
 // exampleStore holds three contacts' events: ayse writes, adds to her cart
 // and pays; can writes and adds to his cart; ece only writes.
 func exampleStore() *memstore.Store {
@@ -41,6 +44,7 @@ func exampleStore() *memstore.Store {
 func ExampleSteps() {
 	res, err := funnel.Steps(context.Background(), exampleStore(), funnel.Query{
 		Tenant: "acme",
+		Range:  exampleRange,
 		Funnel: funnel.Definition{
 			Steps:  []funnel.Step{{Type: cm.MessageReceived}, {Type: cm.CartAdded}, {Type: cm.PaymentSucceeded}},
 			Window: funnel.Window{Value: 7, Unit: funnel.Day},
@@ -66,6 +70,7 @@ func ExampleSteps() {
 func ExampleResult_Tables() {
 	res, _ := funnel.Steps(context.Background(), exampleStore(), funnel.Query{
 		Tenant: "acme",
+		Range:  exampleRange,
 		Funnel: funnel.Definition{Steps: []funnel.Step{{Type: cm.MessageReceived}, {Type: cm.CartAdded}}},
 	})
 	for _, t := range res.Tables() {
@@ -80,6 +85,7 @@ func ExampleResult_Tables() {
 func ExampleTimeToConvert() {
 	res, _ := funnel.TimeToConvert(context.Background(), exampleStore(), funnel.TimeToConvertQuery{Query: funnel.Query{
 		Tenant: "acme",
+		Range:  exampleRange,
 		Funnel: funnel.Definition{Steps: []funnel.Step{{Type: cm.MessageReceived}, {Type: cm.CartAdded}}},
 	}})
 	fmt.Println("mean", res.Stats.Mean, "width", res.Width, "s")
@@ -114,7 +120,7 @@ func ExampleCampaigns() {
 		fmt.Println(err)
 		return
 	}
-	res, _ := funnel.Campaigns(context.Background(), s, funnel.CampaignQuery{Tenant: "acme"})
+	res, _ := funnel.Campaigns(context.Background(), s, funnel.CampaignQuery{Tenant: "acme", Range: exampleRange})
 	c := res.Campaigns[0]
 	fmt.Printf("%s: %d users, %d sent, %d failed (%d recipient), %d read, %d responses, response rate %s\n",
 		c.Campaign, c.Users, c.Sent, c.Failed, c.FailedBy[funnel.FailRecipient], c.Read, c.Responses, c.ResponseRate.Percent())

@@ -79,6 +79,7 @@ func link(l string) opt        { return func(e *cm.Event) { e.Link = l } }
 func currency(c string) opt    { return func(e *cm.Event) { e.Currency = c } }
 func payment(p string) opt     { return func(e *cm.Event) { e.Payment = p } }
 func node(f, n string) opt     { return func(e *cm.Event) { e.Flow, e.Node = f, n } }
+func inbox(i string) opt       { return func(e *cm.Event) { e.Inbox = i } }
 func pairs(kv []string) map[string]string {
 	m := map[string]string{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -150,4 +151,10 @@ func run(t *testing.T, evs []cm.Event, q funnel.Query) *funnel.Result {
 	return first
 }
 
-func query(def funnel.Definition) funnel.Query { return funnel.Query{Tenant: "t", Funnel: def} }
+// testRange is the range of the fixtures' funnels: October and November
+// 2026 (61 days), around t0.
+var testRange = cm.Range{From: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+
+func query(def funnel.Definition) funnel.Query {
+	return funnel.Query{Tenant: "t", Range: testRange, Funnel: def}
+}

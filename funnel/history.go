@@ -12,17 +12,46 @@ import (
 
 // HistoryQuery asks for one user's messages in one campaign deployment.
 type HistoryQuery struct {
-	Tenant  string   `json:"tenant"`
-	Range   cm.Range `json:"range"`
-	Contact string   `json:"contact"`
+	Tenant string `json:"tenant"`
+	// Range selects the deployment (its deployment time is in it) as for
+	// [CampaignQuery.Range], with the same limits.
+	Range          cm.Range `json:"range"`
+	AllowLongRange bool     `json:"allow_long_range,omitempty"`
+	Contact        string   `json:"contact"`
 	// Campaign is required; Version "" means the contact's latest
 	// deployment of the campaign in the range (broadcasts have no
 	// version).
 	Campaign    string `json:"campaign"`
 	Version     string `json:"version,omitempty"`
 	IncludeTest bool   `json:"include_test,omitempty"`
-	// Calendar gives the zone of the times (UTC by default).
-	Calendar cm.Calendar `json:"-"`
+	// Calendar is the tenant's calendar: the days the range limit counts,
+	// and the zone of the times (UTC by default).
+	Calendar cm.Calendar `json:"calendar,omitzero"`
+	// Partition limits the lookup to one partition of the tenant's
+	// contacts: a contact outside it has no deployment.
+	Partition cm.Partition `json:"partition,omitzero"`
+}
+
+// Validate checks the query: a tenant, a contact and a campaign, and the
+// range and partition as [CampaignQuery.Validate] does. It does not modify
+// q.
+func (q *HistoryQuery) Validate() error {
+	if q.Tenant == "" {
+		return fmt.Errorf("funnel: tenant: %w", cm.ErrNoTenant)
+	}
+	if err := checkRange(q.Calendar, q.Range, q.AllowLongRange); err != nil {
+		return err
+	}
+	if err := checkPartition(q.Partition); err != nil {
+		return err
+	}
+	if q.Contact == "" {
+		return fmt.Errorf("funnel: contact: %w", cm.ErrRequired)
+	}
+	if q.Campaign == "" {
+		return fmt.Errorf("funnel: campaign: %w", cm.ErrRequired)
+	}
+	return nil
 }
 
 // HistoryMessage is one message of a history.
@@ -57,19 +86,10 @@ type History struct {
 // MessageHistory returns one user's message history for a campaign: the
 // messages of the deployment window (see [History]).
 func MessageHistory(ctx context.Context, r cm.Reader, q HistoryQuery) (*History, error) {
-	if q.Tenant == "" {
-		return nil, fmt.Errorf("funnel: tenant: %w", cm.ErrNoTenant)
-	}
-	if q.Contact == "" {
-		return nil, fmt.Errorf("funnel: contact: %w", cm.ErrRequired)
-	}
-	if q.Campaign == "" {
-		return nil, fmt.Errorf("funnel: campaign: %w", cm.ErrRequired)
-	}
-	cq := CampaignQuery{Tenant: q.Tenant, Range: q.Range, IncludeTest: q.IncludeTest, Calendar: q.Calendar}
-	if err := cq.Validate(); err != nil {
+	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	cq := CampaignQuery{Tenant: q.Tenant, Range: q.Range, IncludeTest: q.IncludeTest, Calendar: q.Calendar, Partition: q.Partition}
 	f, err := frame.Get(ctx, r, cq.spec())
 	if err != nil {
 		return nil, fmt.Errorf("funnel: %w", err)

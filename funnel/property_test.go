@@ -2,6 +2,7 @@ package funnel_test
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -11,7 +12,6 @@ import (
 	"github.com/convometrics/convometrics/attribution"
 	"github.com/convometrics/convometrics/funnel"
 	"github.com/convometrics/convometrics/internal/demo"
-	"github.com/convometrics/convometrics/internal/frame"
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 )
@@ -27,6 +27,10 @@ func demoEvents(t testing.TB) []cm.Event {
 	}
 	return demoCache
 }
+
+// demoRange is the whole demo workload: its events lie in the 63 days
+// from demo.Start().
+var demoRange = cm.Range{From: demo.Start(), To: demo.Start().AddDate(0, 0, demo.Days+3)}
 
 // propertyQueries are the funnels the properties are checked on.
 func propertyQueries() map[string]funnel.Query {
@@ -46,6 +50,7 @@ func propertyQueries() map[string]funnel.Query {
 	}
 	for k, q := range qs {
 		q.Tenant = "acme"
+		q.Range, q.AllowLongRange = demoRange, true
 		qs[k] = q
 	}
 	return qs
@@ -92,18 +97,11 @@ func TestPropertiesOnDemo(t *testing.T) {
 			for _, n := range []int{2, 5} {
 				var accs []*funnel.Accumulator
 				for i := 0; i < n; i++ {
-					a, err := funnel.NewAccumulator(q)
+					pq := q
+					pq.Partition = cm.Partition{Index: i, Count: n}
+					a, err := funnel.Fold(ctx, base, pq)
 					if err != nil {
 						t.Fatal(err)
-					}
-					spec := a.Spec()
-					spec.Query.Partition = cm.Partition{Index: i, Count: n}
-					f, err := frame.Get(ctx, base, spec)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for g := 0; g < f.NumGroups(); g++ {
-						a.Add(f, g)
 					}
 					accs = append(accs, a)
 				}
@@ -115,6 +113,20 @@ func TestPropertiesOnDemo(t *testing.T) {
 				if d := cmp.Diff(want, accs[0].Result()); d != "" {
 					t.Errorf("%d partitions merged (-want +got):\n%s", n, d)
 				}
+			}
+			// Another query (test traffic included) does not merge.
+			oq := q
+			oq.IncludeTest = true
+			other, err := funnel.Fold(ctx, base, oq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := funnel.Fold(ctx, base, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Merge(other); !errors.Is(err, cm.ErrMismatch) {
+				t.Errorf("merged accumulators of different queries: %v", err)
 			}
 		})
 	}
@@ -134,7 +146,8 @@ func TestTrendsAndTimeToConvertProperties(t *testing.T) {
 	}
 	q := funnel.Query{Tenant: "acme", Range: r, Funnel: funnel.Definition{Steps: inboundCartPaid, Window: funnel.Window{Value: 7, Unit: funnel.Day}},
 		Breakdown: &funnel.Breakdown{Field: "flow"}}
-	tq := funnel.TrendsQuery{Query: q, Calendar: cal, Granularity: cm.Week}
+	q.Calendar = cal
+	tq := funnel.TrendsQuery{Query: q, Granularity: cm.Week}
 	want, err := funnel.Trends(ctx, base, tq)
 	if err != nil {
 		t.Fatal(err)
@@ -181,17 +194,16 @@ func TestTrendsAndTimeToConvertProperties(t *testing.T) {
 	var tas []*funnel.TrendsAccumulator
 	var cas []*funnel.TimeToConvertAccumulator
 	for i := 0; i < 3; i++ {
-		ta, _ := funnel.NewTrendsAccumulator(tq)
-		ca, _ := funnel.NewTimeToConvertAccumulator(ttq)
-		spec := ta.Spec()
-		spec.Query.Partition = cm.Partition{Index: i, Count: 3}
-		f, err := frame.Get(ctx, base, spec)
+		ptq, pttq := tq, ttq
+		ptq.Partition = cm.Partition{Index: i, Count: 3}
+		pttq.Partition = ptq.Partition
+		ta, err := funnel.FoldTrends(ctx, base, ptq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for g := 0; g < f.NumGroups(); g++ {
-			ta.Add(f, g)
-			ca.Add(f, g)
+		ca, err := funnel.FoldTimeToConvert(ctx, base, pttq)
+		if err != nil {
+			t.Fatal(err)
 		}
 		tas, cas = append(tas, ta), append(cas, ca)
 	}
@@ -209,10 +221,17 @@ func TestTrendsAndTimeToConvertProperties(t *testing.T) {
 	if d := cmp.Diff(wt, cas[0].Result()); d != "" {
 		t.Errorf("time to convert, partitions merged (-want +got):\n%s", d)
 	}
-	// Accumulators of different queries do not merge.
-	other, _ := funnel.NewTimeToConvertAccumulator(funnel.TimeToConvertQuery{Query: q, Bins: 7})
-	if err := cas[0].Merge(other); err == nil {
-		t.Error("merged accumulators of different queries")
+	// Accumulators of different queries do not merge, nor does an
+	// accumulator with itself.
+	other, err := funnel.FoldTimeToConvert(ctx, base, funnel.TimeToConvertQuery{Query: q, Bins: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cas[0].Merge(other); !errors.Is(err, cm.ErrMismatch) {
+		t.Errorf("merged accumulators of different queries: %v", err)
+	}
+	if err := tas[0].Merge(tas[0]); !errors.Is(err, cm.ErrMismatch) {
+		t.Errorf("merged an accumulator into itself: %v", err)
 	}
 }
 
@@ -234,7 +253,7 @@ func TestCampaignProperties(t *testing.T) {
 		}
 	}
 	mixed := store(t, append(slices.Clone(evs), other...))
-	q := funnel.CampaignQuery{Tenant: "acme", Range: cm.Range{From: demo.Start(), To: demo.Start().AddDate(0, 0, 62)}}
+	q := funnel.CampaignQuery{Tenant: "acme", Range: demoRange}
 	want, err := funnel.Campaigns(ctx, base, q)
 	if err != nil {
 		t.Fatal(err)
@@ -249,14 +268,24 @@ func TestCampaignProperties(t *testing.T) {
 	// The demo exercises every state, responses and failures.
 	var total funnel.DeploymentCounts
 	for _, c := range want.Campaigns {
-		total.Users += c.Users
+		total.Deployments += c.Deployments
 		total.Failed += c.Failed
 		total.Read += c.Read
 		total.InProcess += c.InProcess
 		total.Responses += c.Responses
+		// Users are distinct contacts: at most the deployments, and at
+		// least the users of the largest version.
+		for _, v := range c.Versions {
+			if v.Users != v.Deployments || v.Users > c.Users {
+				t.Errorf("%s version %s: %d users, %d deployments, campaign %d users", c.Campaign, v.Version, v.Users, v.Deployments, c.Users)
+			}
+		}
+		if c.Users > c.Deployments || c.Sent+c.InProcess+c.Failed != c.Deployments {
+			t.Errorf("%s: %+v", c.Campaign, c.DeploymentCounts)
+		}
 	}
-	if total.Failed == 0 || total.Read == 0 || total.InProcess == 0 || total.Responses == 0 || total.Users != len(wantUsers.Users) {
-		t.Errorf("demo totals %+v, %d users", total, len(wantUsers.Users))
+	if total.Failed == 0 || total.Read == 0 || total.InProcess == 0 || total.Responses == 0 || total.Deployments != len(wantUsers.Users) {
+		t.Errorf("demo totals %+v, %d rows", total, len(wantUsers.Users))
 	}
 	for name, s := range map[string]cm.Reader{"shuffled and duplicated": twice, "other tenant": mixed, "scan": scanOnly{base}} {
 		got, err := funnel.Campaigns(ctx, s, q)
@@ -276,18 +305,11 @@ func TestCampaignProperties(t *testing.T) {
 	}
 	var accs []*funnel.CampaignAccumulator
 	for i := 0; i < 4; i++ {
-		a, err := funnel.NewCampaignAccumulator(q)
+		pq := q
+		pq.Partition = cm.Partition{Index: i, Count: 4}
+		a, err := funnel.FoldCampaigns(ctx, base, pq)
 		if err != nil {
 			t.Fatal(err)
-		}
-		spec := a.Spec()
-		spec.Query.Partition = cm.Partition{Index: i, Count: 4}
-		f, err := frame.Get(ctx, base, spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for g := 0; g < f.NumGroups(); g++ {
-			a.Add(f, g)
 		}
 		accs = append(accs, a)
 	}
@@ -353,24 +375,13 @@ func TestCommerceProperties(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", name, d)
 		}
 	}
-	m, err := attribution.MatchPayments(ctx, base, attribution.MatchQuery{Tenant: "acme", Range: r})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var accs []*funnel.CommerceAccumulator
 	for i := 0; i < 3; i++ {
-		a, err := funnel.NewCommerceAccumulator(q, m)
+		pq := q
+		pq.Partition = cm.Partition{Index: i, Count: 3}
+		a, err := funnel.FoldCommerce(ctx, base, pq)
 		if err != nil {
 			t.Fatal(err)
-		}
-		spec := a.Spec()
-		spec.Query.Partition = cm.Partition{Index: i, Count: 3}
-		f, err := frame.Get(ctx, base, spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for g := 0; g < f.NumGroups(); g++ {
-			a.Add(f, g)
 		}
 		accs = append(accs, a)
 	}
@@ -381,6 +392,25 @@ func TestCommerceProperties(t *testing.T) {
 	}
 	if d := cmp.Diff(want, accs[0].Result(), opts); d != "" {
 		t.Errorf("partitions merged (-want +got):\n%s", d)
+	}
+	// The conversions are the attribution engine's: every matched payment
+	// of the range is credited here or counted elsewhere.
+	m, err := attribution.MatchPayments(ctx, base, attribution.MatchQuery{Tenant: "acme", Range: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Conversions+want.Elsewhere.Conversions != m.Totals.Matched {
+		t.Errorf("conversions %d + elsewhere %d, attribution matched %d", want.Conversions, want.Elsewhere.Conversions, m.Totals.Matched)
+	}
+	// Another query's accumulator does not merge.
+	oq := q
+	oq.Granularity = cm.Day
+	otherAcc, err := funnel.FoldCommerce(ctx, base, oq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := accs[0].Merge(otherAcc); !errors.Is(err, cm.ErrMismatch) {
+		t.Errorf("merged a commerce accumulator of another query: %v", err)
 	}
 }
 

@@ -3,12 +3,10 @@ package funnel
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 
 	cm "github.com/convometrics/convometrics"
-	"github.com/convometrics/convometrics/internal/frame"
 )
 
 // StepResult is one step of a funnel result. See the package
@@ -68,16 +66,7 @@ type Result struct {
 // Steps computes the funnel q asks for: the count, drop-off, conversion
 // and time from the previous step of every step, and the breakdown.
 func Steps(ctx context.Context, r cm.Reader, q Query) (*Result, error) {
-	c, err := compile(q)
-	if err != nil {
-		return nil, err
-	}
-	f, err := frame.Get(ctx, r, c.spec)
-	if err != nil {
-		return nil, fmt.Errorf("funnel: %w", err)
-	}
-	acc, err := fold(ctx, f, func() *Accumulator { return newAccumulator(c) },
-		(*Accumulator).Add, (*Accumulator).merge)
+	acc, err := Fold(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +127,7 @@ func (a *Accumulator) Result() *Result {
 	c := a.c
 	res := &Result{Tenant: c.q.Tenant, Range: c.q.Range, Unit: c.unit, Order: c.order, Window: c.q.Funnel.Window, Steps: a.all.results(c)}
 	if res.Window == (Window{}) {
-		res.Window = DefaultWindow
+		res.Window = DefaultWindow()
 	}
 	if c.bd != nil {
 		res.BreakdownField = c.bd.Field

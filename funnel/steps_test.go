@@ -2,6 +2,7 @@ package funnel_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -551,10 +552,33 @@ func TestValidation(t *testing.T) {
 			q.Breakdown = &funnel.Breakdown{Field: "campaign", Attribution: funnel.StepAttribution, Step: 1}
 		}, "funnel: breakdown.step: not supported", funnel.ErrUnsupported},
 		{"range", func(q *funnel.Query) { q.Range = cm.Range{From: at(10), To: at(0)} }, "funnel: range: empty range", cm.ErrEmptyRange},
+		{"open range", func(q *funnel.Query) { q.Range = cm.Range{From: at(0)} }, "funnel: range: empty range", cm.ErrEmptyRange},
+		{"all of time", func(q *funnel.Query) { q.Range = cm.Range{} }, "funnel: range: empty range", cm.ErrEmptyRange},
+		// 2026-09-01 to 2026-12-01 (exclusive) touches 30 + 31 + 30 = 91
+		// days of September, October and November.
+		{"range too long", func(q *funnel.Query) {
+			q.Range = cm.Range{From: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+		}, "funnel: range: range too long: [2026-09-01T00:00:00Z, 2026-12-01T00:00:00Z) spans 91 days in UTC, more than 90", cm.ErrRangeTooLong},
+		// 2026-09-02 to 2026-12-01 UTC touches 29 + 31 + 30 = 90 days in
+		// UTC, but in Istanbul (UTC+3) it runs from 03:00 on 2 September
+		// to 03:00 on 1 December: 29 + 31 + 30 + 1 = 91 local days.
+		{"range too long in the calendar's zone", func(q *funnel.Query) {
+			q.Range = cm.Range{From: time.Date(2026, 9, 2, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+			q.Calendar = cm.NewCalendar(istanbul(t))
+		}, "spans 91 days in Europe/Istanbul", cm.ErrRangeTooLong},
+		{"partition", func(q *funnel.Query) { q.Partition = cm.Partition{Index: 2, Count: 2} }, "funnel: partition:", cm.ErrInvalidValue},
+		// A window longer than MaxWindow (3,650 days) would overflow or
+		// count nothing: 2^40 months, 3,651 days, 522 weeks (3,654 days)
+		// and 118 months (3,658 days) are refused.
+		{"window overflow", func(q *funnel.Query) { q.Funnel.Window = funnel.Window{Value: 1 << 40, Unit: funnel.Month} },
+			"funnel: window: invalid value: 1099511627776 months is longer than the longest window, 3650 days", cm.ErrInvalidValue},
+		{"window 3651 days", func(q *funnel.Query) { q.Funnel.Window = funnel.Window{Value: 3651, Unit: funnel.Day} }, "funnel: window: invalid value", cm.ErrInvalidValue},
+		{"window 522 weeks", func(q *funnel.Query) { q.Funnel.Window = funnel.Window{Value: 522, Unit: funnel.Week} }, "funnel: window: invalid value", cm.ErrInvalidValue},
+		{"window 118 months", func(q *funnel.Query) { q.Funnel.Window = funnel.Window{Value: 118, Unit: funnel.Month} }, "funnel: window: invalid value", cm.ErrInvalidValue},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			q := funnel.Query{Tenant: "t", Funnel: ok}
+			q := funnel.Query{Tenant: "t", Range: testRange, Funnel: ok}
 			q.Funnel.Steps = slices.Clone(ok.Steps)
 			c.edit(&q)
 			_, err := funnel.Steps(context.Background(), store(t, nil), q)
@@ -562,5 +586,85 @@ func TestValidation(t *testing.T) {
 				t.Fatalf("error %v, want %q (%v)", err, c.want, c.is)
 			}
 		})
+	}
+}
+
+func istanbul(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Istanbul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// TestLongestWindow: the longest windows are accepted (3,650 days; 521
+// weeks = 3,647 days; 117 months = 3,627 days; 87,600 hours = 3,650
+// days) and count: the cart a minute after the message converts.
+func TestLongestWindow(t *testing.T) {
+	var x fixture
+	x.add("a", at(0), cm.MessageReceived)
+	x.add("a", at(1), cm.CartAdded)
+	for _, w := range []funnel.Window{{Value: 3650, Unit: funnel.Day}, {Value: 521, Unit: funnel.Week}, {Value: 117, Unit: funnel.Month}, {Value: 87600, Unit: funnel.Hour}} {
+		q := query(funnel.Definition{Steps: steps(cm.MessageReceived, cm.CartAdded), Window: w})
+		res := run(t, x.evs, q)
+		if got := counts(res.Steps); !slices.Equal(got, []int{1, 1}) {
+			t.Errorf("%s: counts %v, want [1 1]", w, got)
+		}
+		if d := w.Duration(); d <= 0 || d > funnel.MaxWindow {
+			t.Errorf("%s: duration %s", w, d)
+		}
+	}
+	if d := (funnel.Window{Value: 1 << 40, Unit: funnel.Month}).Duration(); d != 0 {
+		t.Errorf("an overflowing window lasts %s, want 0 (invalid)", d)
+	}
+}
+
+// TestValidateDoesNotModify: Validate applies no defaults to the query.
+func TestValidateDoesNotModify(t *testing.T) {
+	q := query(funnel.Definition{Steps: inboundCartPaid, Exclusions: []funnel.Exclusion{{Type: cm.ConversationHandoff}}})
+	q.Breakdown = &funnel.Breakdown{Field: "flow"}
+	before, _ := json.Marshal(q)
+	if err := q.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tq := funnel.TimeToConvertQuery{Query: q}
+	if err := tq.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := json.Marshal(q)
+	if string(before) != string(after) || tq.Breakdown == nil || tq.ToStep != 0 {
+		t.Errorf("Validate changed the query:\n%s\n%s", before, after)
+	}
+}
+
+// TestQueryJSON: a query keeps its calendar (zone and week start), range
+// options and partition through JSON.
+func TestQueryJSON(t *testing.T) {
+	q := query(funnel.Definition{Steps: inboundCartPaid})
+	q.Calendar = cm.NewCalendar(istanbul(t)).WithWeekStart(time.Sunday)
+	q.AllowLongRange = true
+	q.Partition = cm.Partition{Index: 1, Count: 4}
+	tq := funnel.TrendsQuery{Query: q, Granularity: cm.Week}
+	b, err := json.Marshal(tq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`"calendar":{"time_zone":"Europe/Istanbul","week_start":"sunday"}`, `"allow_long_range":true`, `"partition":{"index":1,"count":4}`} {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("JSON lacks %s:\n%s", w, b)
+		}
+	}
+	var back funnel.TrendsQuery
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Calendar.Location().String() != "Europe/Istanbul" || back.Calendar.WeekStart() != time.Sunday || back.Partition != q.Partition || !back.Range.From.Equal(q.Range.From) {
+		t.Errorf("round trip: %+v", back)
+	}
+	// The zero calendar is left out.
+	b, _ = json.Marshal(query(funnel.Definition{Steps: inboundCartPaid}))
+	if strings.Contains(string(b), "calendar") {
+		t.Errorf("zero calendar written: %s", b)
 	}
 }

@@ -16,9 +16,9 @@ import (
 // attempt's first step fell in the period) and reached FromStep, and those
 // of them that went on to ToStep within the window.
 type TrendsQuery struct {
+	// Query is the funnel; its Calendar buckets entry times (the tenant's
+	// zone and week start).
 	Query
-	// Calendar buckets entry times (the tenant's zone and week start).
-	Calendar cm.Calendar `json:"-"`
 	// Granularity is hour, day (the default), week or month.
 	Granularity cm.Granularity `json:"granularity,omitempty"`
 	// FromStep and ToStep are 0-based, FromStep < ToStep; ToStep 0 means
@@ -74,15 +74,12 @@ func (q *TrendsQuery) steps() (int, int, error) {
 	return q.FromStep, to, nil
 }
 
-// Validate checks the query: a valid funnel query with a bounded range, an
+// Validate checks the query: a valid funnel query ([Query.Validate]), an
 // ordered or strict funnel without optional steps, and valid steps and
-// granularity.
+// granularity. It does not modify q.
 func (q *TrendsQuery) Validate() error {
 	if err := q.Query.Validate(); err != nil {
 		return err
-	}
-	if err := q.Range.Check(); err != nil {
-		return fmt.Errorf("funnel: range: %w (trends need both bounds)", err)
 	}
 	if q.Funnel.Order == Unordered {
 		return fmt.Errorf("funnel: order: %w: trends of an unordered funnel", ErrUnsupported)
@@ -134,8 +131,8 @@ func (t *trendAgg) total() int {
 	return n
 }
 
-// TrendsAccumulator is the mergeable state behind [Trends]; see
-// [Accumulator] for how accumulators are used.
+// TrendsAccumulator is the mergeable state behind [Trends]: see
+// [Accumulator] for how accumulators are used ([FoldTrends] makes them).
 type TrendsAccumulator struct {
 	c        *compiled
 	key      string
@@ -148,8 +145,24 @@ type TrendsAccumulator struct {
 	lastB    *binding
 }
 
-// NewTrendsAccumulator returns an empty accumulator for q.
-func NewTrendsAccumulator(q TrendsQuery) (*TrendsAccumulator, error) {
+// FoldTrends reads the events q asks about (those of q.Partition's
+// contacts only, when q names a partition) into a trends accumulator. It
+// is what [Trends] runs.
+func FoldTrends(ctx context.Context, r cm.Reader, q TrendsQuery) (*TrendsAccumulator, error) {
+	a, err := newTrendsAccumulator(q)
+	if err != nil {
+		return nil, err
+	}
+	f, err := frame.Get(ctx, r, a.c.spec)
+	if err != nil {
+		return nil, fmt.Errorf("funnel: %w", err)
+	}
+	return fold(ctx, f, func() *TrendsAccumulator { return newTrends(a.c, a.buckets, a.from, a.to) },
+		(*TrendsAccumulator).add, (*TrendsAccumulator).merge)
+}
+
+// newTrendsAccumulator returns an empty accumulator for q.
+func newTrendsAccumulator(q TrendsQuery) (*TrendsAccumulator, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -180,11 +193,8 @@ func newTrends(c *compiled, b cm.Buckets, from, to int) *TrendsAccumulator {
 	return a
 }
 
-// Spec returns the frame spec of the accumulator's input.
-func (a *TrendsAccumulator) Spec() frame.Spec { return a.c.spec }
-
-// Add folds contact group g of frame f.
-func (a *TrendsAccumulator) Add(f *frame.Frame, g int) {
+// add folds contact group g of frame f.
+func (a *TrendsAccumulator) add(f *frame.Frame, g int) {
 	b := a.c.bindCached(f, &a.lastF, &a.lastB)
 	lo, hi := f.Group(g)
 	w := a.w
@@ -210,10 +220,12 @@ func (a *TrendsAccumulator) Add(f *frame.Frame, g int) {
 	})
 }
 
-// Merge adds o's counts to a.
+// Merge adds o's counts to a. Both must answer the same query (their
+// partitions aside), else Merge returns an error wrapping [cm.ErrMismatch]
+// and leaves a unchanged; o must not be used afterwards.
 func (a *TrendsAccumulator) Merge(o *TrendsAccumulator) error {
-	if a.key != o.key {
-		return fmt.Errorf("funnel: merge: %w", ErrMismatch)
+	if err := mergeable(a, o, a.key == o.key); err != nil {
+		return err
 	}
 	a.merge(o)
 	return nil
@@ -274,16 +286,7 @@ func (a *TrendsAccumulator) Result() *TrendsResult {
 
 // Trends computes the conversion trend q asks for.
 func Trends(ctx context.Context, r cm.Reader, q TrendsQuery) (*TrendsResult, error) {
-	a, err := NewTrendsAccumulator(q)
-	if err != nil {
-		return nil, err
-	}
-	f, err := frame.Get(ctx, r, a.c.spec)
-	if err != nil {
-		return nil, fmt.Errorf("funnel: %w", err)
-	}
-	acc, err := fold(ctx, f, func() *TrendsAccumulator { return newTrends(a.c, a.buckets, a.from, a.to) },
-		(*TrendsAccumulator).Add, (*TrendsAccumulator).merge)
+	acc, err := FoldTrends(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}

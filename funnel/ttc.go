@@ -69,7 +69,9 @@ func (q *TimeToConvertQuery) steps() (int, int, error) {
 	return q.FromStep, to, nil
 }
 
-// Validate checks the query.
+// Validate checks the query: a valid funnel query ([Query.Validate]; its
+// breakdown is ignored), bins not negative, and required steps FromStep
+// before ToStep. It does not modify q.
 func (q *TimeToConvertQuery) Validate() error {
 	qq := q.Query
 	qq.Breakdown = nil
@@ -84,7 +86,8 @@ func (q *TimeToConvertQuery) Validate() error {
 }
 
 // TimeToConvertAccumulator is the mergeable state behind
-// [TimeToConvert]; see [Accumulator] for how accumulators are used.
+// [TimeToConvert]: see [Accumulator] for how accumulators are used
+// ([FoldTimeToConvert] makes them).
 type TimeToConvertAccumulator struct {
 	c        *compiled
 	key      string
@@ -96,8 +99,24 @@ type TimeToConvertAccumulator struct {
 	lastB    *binding
 }
 
-// NewTimeToConvertAccumulator returns an empty accumulator for q.
-func NewTimeToConvertAccumulator(q TimeToConvertQuery) (*TimeToConvertAccumulator, error) {
+// FoldTimeToConvert reads the events q asks about (those of q.Partition's
+// contacts only, when q names a partition) into a time-to-convert
+// accumulator. It is what [TimeToConvert] runs.
+func FoldTimeToConvert(ctx context.Context, r cm.Reader, q TimeToConvertQuery) (*TimeToConvertAccumulator, error) {
+	a, err := newTimeToConvertAccumulator(q)
+	if err != nil {
+		return nil, err
+	}
+	f, err := frame.Get(ctx, r, a.c.spec)
+	if err != nil {
+		return nil, fmt.Errorf("funnel: %w", err)
+	}
+	return fold(ctx, f, func() *TimeToConvertAccumulator { return newTTC(a.c, a.from, a.to, a.bins) },
+		(*TimeToConvertAccumulator).add, (*TimeToConvertAccumulator).merge)
+}
+
+// newTimeToConvertAccumulator returns an empty accumulator for q.
+func newTimeToConvertAccumulator(q TimeToConvertQuery) (*TimeToConvertAccumulator, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -115,11 +134,8 @@ func newTTC(c *compiled, from, to, bins int) *TimeToConvertAccumulator {
 	return &TimeToConvertAccumulator{c: c, key: c.key() + fmt.Sprint(from, to, bins), from: from, to: to, bins: bins, w: newWorker(c)}
 }
 
-// Spec returns the frame spec of the accumulator's input.
-func (a *TimeToConvertAccumulator) Spec() frame.Spec { return a.c.spec }
-
-// Add folds contact group g of frame f.
-func (a *TimeToConvertAccumulator) Add(f *frame.Frame, g int) {
+// add folds contact group g of frame f.
+func (a *TimeToConvertAccumulator) add(f *frame.Frame, g int) {
 	b := a.c.bindCached(f, &a.lastF, &a.lastB)
 	lo, hi := f.Group(g)
 	a.w.units(b, lo, hi, func(_ string, evs []evt) {
@@ -130,10 +146,12 @@ func (a *TimeToConvertAccumulator) Add(f *frame.Frame, g int) {
 	})
 }
 
-// Merge adds o's sample to a's.
+// Merge adds o's sample to a's. Both must answer the same query (their
+// partitions aside), else Merge returns an error wrapping [cm.ErrMismatch]
+// and leaves a unchanged.
 func (a *TimeToConvertAccumulator) Merge(o *TimeToConvertAccumulator) error {
-	if a.key != o.key {
-		return fmt.Errorf("funnel: merge: %w", ErrMismatch)
+	if err := mergeable(a, o, a.key == o.key); err != nil {
+		return err
 	}
 	a.merge(o)
 	return nil
@@ -200,16 +218,7 @@ func floorDiv(a, b int64) int64 {
 
 // TimeToConvert computes the time-to-convert histogram q asks for.
 func TimeToConvert(ctx context.Context, r cm.Reader, q TimeToConvertQuery) (*TimeToConvertResult, error) {
-	a, err := NewTimeToConvertAccumulator(q)
-	if err != nil {
-		return nil, err
-	}
-	f, err := frame.Get(ctx, r, a.c.spec)
-	if err != nil {
-		return nil, fmt.Errorf("funnel: %w", err)
-	}
-	acc, err := fold(ctx, f, func() *TimeToConvertAccumulator { return newTTC(a.c, a.from, a.to, a.bins) },
-		(*TimeToConvertAccumulator).Add, (*TimeToConvertAccumulator).merge)
+	acc, err := FoldTimeToConvert(ctx, r, q)
 	if err != nil {
 		return nil, err
 	}

@@ -168,8 +168,8 @@ func TestTrends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := funnel.TrendsQuery{Query: query(funnel.Definition{Steps: steps(cm.MessageReceived, cm.CartAdded), Window: funnel.Window{Value: 1, Unit: funnel.Day}}), Calendar: cal}
-	q.Range = r
+	q := funnel.TrendsQuery{Query: query(funnel.Definition{Steps: steps(cm.MessageReceived, cm.CartAdded), Window: funnel.Window{Value: 1, Unit: funnel.Day}})}
+	q.Range, q.Calendar = r, cal
 	for name, rd := range readers(t, x.evs) {
 		res, err := funnel.Trends(context.Background(), rd, q)
 		if err != nil {
@@ -211,7 +211,8 @@ func TestTrendsFromStepAndExclusion(t *testing.T) {
 	cal := cm.NewCalendar(time.UTC)
 	q := funnel.TrendsQuery{Query: query(funnel.Definition{Steps: inboundCartPaid,
 		Exclusions: []funnel.Exclusion{{Type: cm.ConversationHandoff, FromStep: 0, ToStep: 1}}}),
-		Calendar: cal, FromStep: 1, ToStep: 2}
+		FromStep: 1, ToStep: 2}
+	q.Calendar = cal
 	q.Range = cm.Range{From: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)}
 	res, err := funnel.Trends(context.Background(), store(t, x.evs), q)
 	if err != nil {
@@ -331,8 +332,8 @@ func TestDaylightSavingTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := funnel.TrendsQuery{Query: query(def), Calendar: cal}
-	q.Range = r
+	q := funnel.TrendsQuery{Query: query(def)}
+	q.Range, q.Calendar = r, cal
 	tr, err := funnel.Trends(context.Background(), store(t, x.evs), q)
 	if err != nil {
 		t.Fatal(err)
@@ -355,8 +356,8 @@ func TestTrendsBreakdown(t *testing.T) {
 	// one day: A holds u1 and u3, both reach the cart (2 of 2); B holds u2,
 	// who stops at the inbound message (0 of 1).
 	def := funnel.Definition{Steps: steps(cm.MessageSent, cm.MessageReceived, cm.CartAdded)}
-	q := funnel.TrendsQuery{Query: query(def), Calendar: cm.NewCalendar(time.UTC)}
-	q.Range = cm.Range{From: day(0, 0, 0), To: day(1, 0, 0)}
+	q := funnel.TrendsQuery{Query: query(def)}
+	q.Range, q.Calendar = cm.Range{From: day(0, 0, 0), To: day(1, 0, 0)}, cm.NewCalendar(time.UTC)
 	q.Breakdown = &funnel.Breakdown{Field: "campaign"}
 	res, err := funnel.Trends(context.Background(), store(t, breakdownFixture()), q)
 	if err != nil {

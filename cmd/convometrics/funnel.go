@@ -178,18 +178,20 @@ func runFunnel(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q := funnel.Query{Tenant: s.Tenant, Range: s.Range, Funnel: def, Breakdown: bd, IncludeTest: s.IncludeTest, List: list}
+	q := funnel.Query{Tenant: s.Tenant, Range: s.Range, AllowLongRange: cf.sc.allowLong, Calendar: s.Calendar(), Funnel: def, Breakdown: bd,
+		IncludeTest: s.IncludeTest, List: list}
 	var tables []cm.Table
 	var res any
 	switch view {
 	case "steps":
 		tables, res, err = tabulate(funnel.Steps(ctx, ds.store, q))
 	case "trends":
-		tables, res, err = tabulate(funnel.Trends(ctx, ds.store, funnel.TrendsQuery{Query: q, Calendar: s.Calendar(), Granularity: s.Granularity, FromStep: from, ToStep: to}))
+		tables, res, err = tabulate(funnel.Trends(ctx, ds.store, funnel.TrendsQuery{Query: q, Granularity: s.Granularity, FromStep: from, ToStep: to}))
 	case "time-to-convert":
 		tables, res, err = tabulate(funnel.TimeToConvert(ctx, ds.store, funnel.TimeToConvertQuery{Query: q, FromStep: from, ToStep: to, Bins: bins}))
 	case "commerce":
-		tables, res, err = tabulate(funnel.Commerce(ctx, ds.store, funnel.CommerceQuery{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(), Granularity: s.Granularity, IncludeTest: s.IncludeTest}))
+		tables, res, err = tabulate(funnel.Commerce(ctx, ds.store, funnel.CommerceQuery{Tenant: s.Tenant, Range: s.Range, AllowLongRange: cf.sc.allowLong,
+			Calendar: s.Calendar(), Granularity: s.Granularity, IncludeTest: s.IncludeTest}))
 	}
 	if err != nil {
 		return err
@@ -261,8 +263,8 @@ func runCampaigns(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q := funnel.CampaignQuery{Tenant: s.Tenant, Range: s.Range, Campaign: camp, Version: version, IncludeTest: s.IncludeTest,
-		AsOf: s.Now, Status: funnel.DeploymentStatus(status), Stage: funnel.Stage(stage), Session: funnel.SessionStatus(session), Calendar: s.Calendar()}
+	q := funnel.CampaignQuery{Tenant: s.Tenant, Range: s.Range, AllowLongRange: cf.sc.allowLong, Campaign: camp, Version: version, IncludeTest: s.IncludeTest,
+		Now: s.Now, Status: funnel.DeploymentStatus(status), Stage: funnel.Stage(stage), Session: funnel.SessionStatus(session), Calendar: s.Calendar()}
 	// write prints r under a text header saying what it is, or as JSON
 	// under key.
 	write := func(what, key string, r interface{ Tables() []cm.Table }) error {
@@ -273,7 +275,7 @@ func runCampaigns(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case history != "":
-		h, err := funnel.MessageHistory(ctx, ds.store, funnel.HistoryQuery{Tenant: s.Tenant, Range: s.Range, Contact: history,
+		h, err := funnel.MessageHistory(ctx, ds.store, funnel.HistoryQuery{Tenant: s.Tenant, Range: s.Range, AllowLongRange: cf.sc.allowLong, Contact: history,
 			Campaign: camp, Version: version, IncludeTest: s.IncludeTest, Calendar: s.Calendar()})
 		if err != nil {
 			return err
@@ -295,15 +297,16 @@ func runCampaigns(ctx context.Context, e *env, args []string) error {
 }
 
 // funnelSection is the report's commerce funnel: totals per campaign,
-// revenue and the series.
+// revenue and the series. The scope's range was already checked against
+// -allow-long-range.
 func funnelSection(ctx context.Context, in *reportInput) (*section, error) {
 	s := in.scope
-	res, err := funnel.Commerce(ctx, in.ds.store, funnel.CommerceQuery{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(),
+	res, err := funnel.Commerce(ctx, in.ds.store, funnel.CommerceQuery{Tenant: s.Tenant, Range: s.Range, AllowLongRange: true, Calendar: s.Calendar(),
 		Granularity: s.Granularity, IncludeTest: s.IncludeTest})
 	if err != nil {
 		return nil, err
 	}
-	if res.Initiated == 0 && res.Payments == 0 && res.Elsewhere.Payments == 0 {
+	if res.Initiated == 0 && res.Conversions == 0 && res.Elsewhere.Conversions == 0 {
 		return nil, nil
 	}
 	t := res.Tables()

@@ -159,11 +159,11 @@ func TestCampaignsCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	// ece: read and answered; deniz: failed (recipient). 2 users, 1 sent,
-	// 1 response: 100%.
-	want := "campaign,version,users,sent,in_process,failed,failed_recipient,failed_template,failed_rate_limit,failed_account,failed_window_policy,failed_transient,failed_unknown,delivered,read,responses,response_rate\n" +
-		"black-friday,all,2,1,0,1,1,0,0,0,0,0,0,1,1,1,1.0000\n" +
-		"black-friday,1,2,1,0,1,1,0,0,0,0,0,0,1,1,1,1.0000\n"
+	// ece: read and answered; deniz: failed (recipient). 2 users in 2
+	// deployments, 1 sent, 1 response: 100%.
+	want := "campaign,version,users,deployments,sent,in_process,failed,failed_recipient,failed_template,failed_rate_limit,failed_account,failed_window_policy,failed_transient,failed_unknown,delivered,read,responses,response_rate\n" +
+		"black-friday,all,2,2,1,0,1,1,0,0,0,0,0,0,1,1,1,1.0000\n" +
+		"black-friday,1,2,2,1,0,1,1,0,0,0,0,0,0,1,1,1,1.0000\n"
 	if out != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", out, want)
 	}
@@ -182,9 +182,10 @@ func TestReportHasTheCommerceFunnel(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	// Initiated: ayse and can (by themselves), ece (by black-friday; the
-	// failed send to deniz initiates nothing) = 3; carts 2; conversions 1
-	// (ayse's link): 149.90 TRY.
+	// Initiated: ayse's and can's sessions (by themselves), ece's
+	// black-friday send (her button reply starts session v3, which is the
+	// campaign's; the failed send to deniz initiates nothing) = 3; carts 2;
+	// conversions 1 (ayse's payment P1), of 1 paid link (L1): 149.90 TRY.
 	for _, w := range []string{"# Commerce funnel", "all,3,2,1,2,2,0.6667,1,0.3333,1", "black-friday,1,0,1,0,0,0.0000,0,0.0000,0",
 		"# Commerce revenue", "all,TRY,149.90,0.00,149.90"} {
 		if !strings.Contains(out, w) {
@@ -217,5 +218,28 @@ func TestFunnelCommandsOnTheDemo(t *testing.T) {
 	code, out, errs = runCLI(t, "", "campaigns", "-demo", "-events", "20000", "-users", "-format", "json")
 	if code != 0 || !strings.Contains(out, `"stage"`) || !strings.Contains(out, `"session"`) {
 		t.Fatalf("users: exit %d: %s", code, errs)
+	}
+}
+
+func TestFunnelCommandsLongRange(t *testing.T) {
+	in := funnelInput(t)
+	// 2026-08-01 to 2026-11-02 is 31 + 30 + 31 + 2 = 94 days: refused
+	// without -allow-long-range, answered with it.
+	long := []string{"-tenant", "acme", "-tz", "Europe/Istanbul", "-from", "2026-08-01", "-to", "2026-11-02"}
+	for _, args := range [][]string{
+		{"funnel", "-steps", "message.received,cart.added"},
+		{"funnel", "-view", "commerce"},
+		{"funnel", "-steps", "message.received,cart.added", "-view", "trends"},
+		{"campaigns"},
+		{"campaigns", "-history", "ece", "-campaign", "black-friday"},
+	} {
+		code, _, errs := runCLI(t, in, append(args, long...)...)
+		if code != 1 || !strings.Contains(errs, "range too long") {
+			t.Errorf("%v: exit %d, %s", args, code, errs)
+		}
+		code, _, errs = runCLI(t, in, append(append(args, long...), "-allow-long-range")...)
+		if code != 0 {
+			t.Errorf("%v -allow-long-range: exit %d, %s", args, code, errs)
+		}
 	}
 }
