@@ -59,7 +59,7 @@ func creditsOurs(ctx context.Context, w *workload) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		u, err := credits.UsageBy(ctx, w.store, credits.Query{Tenant: t, Range: r, Calendar: cal, Card: card, By: credits.ByCategory})
+		u, err := credits.UsageBy(ctx, w.store, credits.Query{Tenant: t, Range: r, AllowLongRange: true, Calendar: cal, Card: card, By: credits.ByCategory})
 		if err != nil {
 			return nil, err
 		}

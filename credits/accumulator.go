@@ -209,14 +209,15 @@ func (x *exact) resolve(e *engine) (*outcome, bool) {
 	return &outcome{e: e, s: r.sink, d: x.d}, false
 }
 
-// Accumulator folds a tenant's events one contact at a time into state that
-// merges, in the shape of a Beam CombineFn: create with [NewAccumulator],
-// add input with [Accumulator.Add], combine with [Accumulator.Merge], and
-// extract with [Accumulator.Summary], [Accumulator.Reconciliation] or
-// [Accumulator.MessageCosts]. Splitting a tenant's contacts into partitions
-// ([cm.Partition]), folding each into its own accumulator (on other
-// goroutines or machines) and merging gives exactly the single-pass answer
-// of [Summarize].
+// Accumulator folds a tenant's events into state that merges, in the shape
+// of a Beam CombineFn: read a partition of the tenant's contacts from a
+// store with [Fold] (or create one with [NewAccumulator] and add one
+// contact at a time with [Accumulator.Add]), combine with
+// [Accumulator.Merge], and extract with [Accumulator.Summary],
+// [Accumulator.Reconciliation] or [Accumulator.MessageCosts]. Splitting a
+// tenant's contacts into partitions ([Query.Partition]), folding each into
+// its own accumulator (on other goroutines or machines) and merging gives
+// exactly the single-pass answer of [Summarize].
 //
 // The accumulator keeps, for every message, what its send and statuses say
 // (keyed by message id, so a status stored under another contact, or with
@@ -234,6 +235,34 @@ type Accumulator struct {
 	x  *exact
 	sp frame.Spec
 	r  *run // reused by Add
+}
+
+// Fold reads q's events from r (those of q.Partition's contacts when it is
+// set) and returns their accumulator.
+func Fold(ctx context.Context, r cm.Reader, q Query) (*Accumulator, error) {
+	a, err := NewAccumulator(q)
+	if err != nil {
+		return nil, err
+	}
+	f, err := frame.Get(ctx, r, a.sp)
+	if err != nil {
+		return nil, fmt.Errorf("credits: %w", err)
+	}
+	d := frameDicts(f)
+	runs := make([]*run, runtime.GOMAXPROCS(0))
+	errs := make([]error, len(runs))
+	n := f.Parallel(len(runs), func(i, lo, hi int) {
+		rn := a.e.newRun(f, d, true, true)
+		runs[i] = rn
+		errs[i] = rn.groups(ctx, lo, hi)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, rn := range runs[:n] {
+		a.addRun(rn, &d)
+	}
+	return a, nil
 }
 
 // NewAccumulator returns an empty accumulator for q, which must be valid.
@@ -280,8 +309,14 @@ func (a *Accumulator) Add(log cm.ContactLog) {
 		lo, hi := f.Group(g)
 		r.group(lo, hi)
 	}
+	a.addRun(r, &d)
+}
+
+// addRun adds what an exporting run kept, its ids in the dictionaries d,
+// translated into the accumulator's own.
+func (a *Accumulator) addRun(r *run, d *dicts) {
 	for i := range r.parts {
-		a.x.add(&r.parts[i], &d)
+		a.x.add(&r.parts[i], d)
 	}
 	a.x.tops = append(a.x.tops, r.tops...)
 	for _, p := range r.pays {
@@ -289,18 +324,19 @@ func (a *Accumulator) Add(log cm.ContactLog) {
 	}
 }
 
-// ErrMismatch is returned by [Accumulator.Merge] for accumulators of
-// different queries.
-var ErrMismatch = errors.New("accumulators of different queries")
-
 // Merge adds everything b holds to a. Merging is associative and
 // commutative. a and b must come from equal queries (the same tenant,
-// range, calendar, card and options; cards and calendars are compared by
-// content) or Merge returns an error wrapping [ErrMismatch]; b must not be
-// used afterwards.
+// range, calendar, card and options, their partitions aside; cards and
+// calendars are compared by content) or Merge returns an error wrapping
+// cm.ErrMismatch and changes nothing; b must not be used afterwards.
+// Merging an accumulator into itself is refused (cm.ErrInvalidValue), as
+// its top-ups would count twice.
 func (a *Accumulator) Merge(b *Accumulator) error {
+	if a == b {
+		return fmt.Errorf("credits: merge: %w: an accumulator into itself", cm.ErrInvalidValue)
+	}
 	if !sameQuery(&a.q, &b.q) {
-		return fmt.Errorf("credits: merge: %w", ErrMismatch)
+		return fmt.Errorf("credits: merge: %w: another tenant, range, calendar, card or option", cm.ErrMismatch)
 	}
 	bd := b.x.d
 	for i := range b.x.parts {

@@ -2,6 +2,7 @@ package credits_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -314,7 +315,9 @@ func TestConversationBasedPricing(t *testing.T) {
 		x.send(m.at, m.id, c, "utility")
 		x.status(m.at.Add(time.Second), m.id, c, cm.StatusDelivered, "", "")
 	}
-	s := summarize(t, x.store(t), query(t, "Europe/Istanbul", "2025-03-01", "2025-07-31"))
+	q := query(t, "Europe/Istanbul", "2025-03-01", "2025-07-31")
+	q.AllowLongRange = true // 153 days
+	s := summarize(t, x.store(t), q)
 	eqAmounts(t, "used", s.Used, usd("0.0900"))
 	eqAmounts(t, "estimated", s.Estimated, usd("0.0200"))
 	m := s.Messages
@@ -640,6 +643,10 @@ func TestQueryValidation(t *testing.T) {
 	}{
 		{"no tenant", func(q *credits.Query) { q.Tenant = "" }, "tenant", cm.ErrNoTenant},
 		{"empty range", func(q *credits.Query) { q.Range.To = q.Range.From }, "range", cm.ErrEmptyRange},
+		{"open range", func(q *credits.Query) { q.Range.From = time.Time{} }, "range", cm.ErrEmptyRange},
+		// 2026-08-03 … 2026-11-01: 91 calendar days
+		{"long range", func(q *credits.Query) { q.Range.To = q.Range.From.AddDate(0, 0, 91) }, "credits: query: range", cm.ErrRangeTooLong},
+		{"bad partition", func(q *credits.Query) { q.Partition = cm.Partition{Index: 2, Count: 2} }, "credits: query: partition", cm.ErrInvalidValue},
 		{"no card", func(q *credits.Query) { q.Card = nil }, "card", cm.ErrRequired},
 		{"bad granularity", func(q *credits.Query) { q.Granularity = "fortnight" }, "granularity", cm.ErrUnknownValue},
 		{"bad dimension", func(q *credits.Query) { q.By = "agent" }, "by", cm.ErrUnknownValue},
@@ -660,6 +667,47 @@ func TestQueryValidation(t *testing.T) {
 	q.Granularity = cm.Week
 	if _, err := credits.Reconcile(context.Background(), st, q); !errors.Is(err, cm.ErrInvalidValue) {
 		t.Errorf("reconcile by week: %v", err)
+	}
+	// A long range when asked for; the limit counts the calendar's days:
+	// 90 days of Istanbul (UTC+3) touch 91 days of UTC.
+	q = good
+	q.Range.To = q.Range.From.AddDate(0, 0, 91)
+	q.AllowLongRange = true
+	if err := q.Validate(); err != nil {
+		t.Errorf("a long range allowed: %v", err)
+	}
+	q = query(t, "Europe/Istanbul", "2026-08-01", "2026-10-29") // 90 local days
+	if err := q.Validate(); err != nil {
+		t.Errorf("90 days of Istanbul: %v", err)
+	}
+	q.Calendar = cm.NewCalendar(time.UTC)
+	if err := q.Validate(); !errors.Is(err, cm.ErrRangeTooLong) {
+		t.Errorf("the same instants counted in UTC: %v", err)
+	}
+	// Validate fills in no default.
+	q = good
+	if err := q.Validate(); err != nil || q.Granularity != "" || q.BurnDays != 0 || !q.Now.IsZero() {
+		t.Errorf("Validate changed the query: %+v (%v)", q, err)
+	}
+}
+
+// The query's JSON form keeps its calendar.
+func TestQueryJSON(t *testing.T) {
+	q := query(t, "Asia/Kolkata", "2026-08-03", "2026-08-03")
+	q.Calendar = q.Calendar.WithWeekStart(time.Sunday)
+	b, err := json.Marshal(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(string(b), `"calendar":{"time_zone":"Asia/Kolkata","week_start":"sunday"}`) {
+		t.Errorf("JSON %s", b)
+	}
+	var back credits.Query
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Calendar.Location().String() != "Asia/Kolkata" || back.Calendar.WeekStart() != time.Sunday || back.Card == nil || back.Card.Name != "test" {
+		t.Errorf("read back: %s, %s, card %+v", back.Calendar.Location(), back.Calendar.WeekStart(), back.Card)
 	}
 }
 

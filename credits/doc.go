@@ -15,11 +15,14 @@
 //   - [MessageCosts]: the cost of each charged message, by message id, for
 //     hosts that show the cost of a conversation.
 //   - [BalanceAt]: the balance at any instant.
-//   - [Accumulator]: the same computation as a mergeable fold, for
-//     partitioned or distributed input.
+//   - [Fold] and [Accumulator]: the same computation as a mergeable fold,
+//     for partitioned or distributed input (Query.Partition); Merge refuses
+//     accumulators of different queries with an error wrapping
+//     cm.ErrMismatch.
 //
-// Each takes a [Query]: the tenant, the period, the account's calendar and
-// a [RateCard] ([LoadCard] reads one from JSON or CSV; testdata holds an
+// Each takes a [Query]: the tenant, the period (bounded, and at most
+// cm.MaxCustomDays calendar days of the account's calendar unless
+// Query.AllowLongRange), the account's calendar and a [RateCard] ([LoadCard] reads one from JSON or CSV; testdata holds an
 // example card, clearly marked as one, whose prices are illustrative).
 // Every amount is a decimal.Decimal in one currency; amounts in different
 // currencies are never added.

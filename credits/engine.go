@@ -157,7 +157,7 @@ func (e *engine) spec(rules bool) frame.Spec {
 	}
 	fields |= frame.Of(frame.BillingConversation)
 	return frame.Spec{
-		Query:    cm.Query{Tenant: e.q.Tenant, Range: cm.Range{To: time.Unix(0, e.readTo)}, Types: types},
+		Query:    cm.Query{Tenant: e.q.Tenant, Range: cm.Range{To: time.Unix(0, e.readTo)}, Types: types, Partition: e.q.Partition},
 		Fields:   fields,
 		Amount:   e.nd.ledger,
 		Billable: true,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/credits"
@@ -212,6 +214,29 @@ func TestPartitionsMerge(t *testing.T) {
 			t.Fatal(err)
 		}
 		same(t, "merged partitions of "+ten.ID, want, accResults(t, parts[3]))
+
+		// Fold reads each partition from the store; merged in another
+		// grouping, (0 + (2 + (1 + 3))).
+		for i := range parts {
+			pq := q
+			pq.Partition = cm.Partition{Index: i, Count: n}
+			a, err := credits.Fold(ctx, st, pq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts[i] = a
+		}
+		for _, m := range [][2]int{{1, 3}, {2, 1}, {0, 2}} {
+			if err := parts[m[0]].Merge(parts[m[1]]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		same(t, "folded partitions of "+ten.ID, want, accResults(t, parts[0]))
+		whole, err := credits.Fold(ctx, st, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "one fold of "+ten.ID, want, accResults(t, whole))
 	}
 	// Queries are compared by content: a card loaded again (as in another
 	// process) merges; another tenant or card does not.
@@ -227,11 +252,16 @@ func TestPartitionsMerge(t *testing.T) {
 	changed := q
 	changed.Card = credits.DemoCard()
 	changed.Card.Rates[0].Price = changed.Card.Rates[0].Price.Add(changed.Card.Rates[0].Price)
-	for name, o := range map[string]credits.Query{"tenant": other, "card": changed} {
+	later := q
+	later.Range.To = later.Range.To.Add(time.Hour)
+	for name, o := range map[string]credits.Query{"tenant": other, "card": changed, "range": later} {
 		b, _ := credits.NewAccumulator(o)
-		if err := a.Merge(b); !errors.Is(err, credits.ErrMismatch) {
+		if err := a.Merge(b); !errors.Is(err, cm.ErrMismatch) || !strings.HasPrefix(err.Error(), "credits: merge: ") {
 			t.Errorf("accumulators of another %s merged: %v", name, err)
 		}
+	}
+	if err := a.Merge(a); !errors.Is(err, cm.ErrInvalidValue) {
+		t.Errorf("an accumulator merged into itself: %v", err)
 	}
 }
 

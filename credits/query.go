@@ -14,15 +14,17 @@ type Query struct {
 	// Tenant is the account (a business portfolio: volume tiers and the
 	// balance are counted per tenant).
 	Tenant string `json:"tenant"`
-	// Range is the period [From, To); both bounds are required. Charges
-	// count in the period by their charge instant (see the package
-	// documentation). Balances and volume tiers read the tenant's whole
-	// history before To.
-	Range cm.Range `json:"range"`
+	// Range is the period [From, To); both bounds are required, and it
+	// may span at most cm.MaxCustomDays calendar days of Calendar unless
+	// AllowLongRange is set. Charges count in the period by their charge
+	// instant (see the package documentation). Balances and volume tiers
+	// read the tenant's whole history before To.
+	Range          cm.Range `json:"range"`
+	AllowLongRange bool     `json:"allow_long_range,omitempty"`
 	// Calendar is the account's calendar: the time zone of rate-card dates,
 	// of day, week and month buckets and of the months volume tiers count
 	// in. The zero Calendar is UTC.
-	Calendar cm.Calendar `json:"-"`
+	Calendar cm.Calendar `json:"calendar,omitzero"`
 	// Granularity is the size of the history's buckets; "" means day.
 	// Reconcile accepts only day and month.
 	Granularity cm.Granularity `json:"granularity,omitempty"`
@@ -51,6 +53,13 @@ type Query struct {
 	// payment of the contact counts as a conversion of the campaign, in
 	// days of 24 hours; 0 means 7.
 	ConversionDays int `json:"conversion_days,omitempty"`
+	// Partition limits the events read to one partition of the tenant's
+	// contacts (events without a contact, such as top-ups, are in
+	// partition 0); the zero Partition is every contact. It is meant for
+	// [Fold]: the accumulators of every partition merge into the answer
+	// for all, while a partition's answer alone is partial (a status
+	// stored without its contact is not joined to its send).
+	Partition cm.Partition `json:"partition,omitzero"`
 }
 
 // Dimension is what [Usage] breaks credits down by.
@@ -77,8 +86,9 @@ func ParseDimension(s string) (Dimension, error) {
 
 // Validate checks q and returns an error naming the first bad field,
 // wrapping the root package's sentinels ([cm.ErrNoTenant],
-// [cm.ErrEmptyRange], [cm.ErrRequired], [cm.ErrUnknownValue],
-// [cm.ErrInvalidValue]) or the card's errors.
+// [cm.ErrEmptyRange], [cm.ErrRangeTooLong], [cm.ErrRequired],
+// [cm.ErrUnknownValue], [cm.ErrInvalidValue]) or the card's errors. It
+// does not modify q (defaults are applied where they are used).
 func (q *Query) Validate() error {
 	if err := q.validateFields(); err != nil {
 		return err
@@ -91,8 +101,11 @@ func (q *Query) validateFields() error {
 	if q.Tenant == "" {
 		return fmt.Errorf("credits: query: tenant: %w", cm.ErrNoTenant)
 	}
-	if err := q.Range.Check(); err != nil {
+	if err := q.Calendar.CheckRange(q.Range, cm.RangeOptions{AllowLong: q.AllowLongRange}); err != nil {
 		return fmt.Errorf("credits: query: range: %w", err)
+	}
+	if err := q.Partition.Check(); err != nil {
+		return fmt.Errorf("credits: query: partition: %w", err)
 	}
 	switch q.Granularity {
 	case "", cm.Hour, cm.Day, cm.Week, cm.Month:

@@ -82,7 +82,7 @@ func runCredits(ctx context.Context, e *env, args []string) error {
 	if cf.rates == "" && ef.out.format != "text" { // text output says it in its header
 		fmt.Fprintf(e.stderr, "convometrics credits: %s\n", exampleCardNote)
 	}
-	q := credits.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(), Granularity: s.Granularity, Card: card,
+	q := credits.Query{Tenant: s.Tenant, Range: s.Range, AllowLongRange: ef.sc.allowLong, Calendar: s.Calendar(), Granularity: s.Granularity, Card: card,
 		By: by, IncludeTest: s.IncludeTest, HomeCountry: strings.ToUpper(cf.homeCountry), Now: s.Now, BurnDays: cf.burnDays}
 	doc := map[string]any{"scope": s}
 	if example {
@@ -145,7 +145,8 @@ func writeCreditsHeader(w io.Writer, s scope, card *credits.RateCard, example bo
 // prices with the shipped example card and says so.
 func creditsSection(ctx context.Context, in *reportInput) (*section, error) {
 	s := in.scope
-	q := credits.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(), Granularity: s.Granularity, Card: in.card,
+	// The scope's range was checked when it was resolved (-allow-long-range).
+	q := credits.Query{Tenant: s.Tenant, Range: s.Range, AllowLongRange: true, Calendar: s.Calendar(), Granularity: s.Granularity, Card: in.card,
 		IncludeTest: s.IncludeTest, Now: s.Now}
 	sm, err := credits.Summarize(ctx, in.ds.store, q)
 	if err != nil {

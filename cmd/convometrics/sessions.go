@@ -38,7 +38,8 @@ type sessionFlags struct {
 // messageCosts prices the scope's outbound messages with card (the credits
 // engine), for the sessions' conversation cost.
 func messageCosts(ctx context.Context, ds *dataset, s scope, card *credits.RateCard) (map[string]cm.Money, error) {
-	return credits.MessageCosts(ctx, ds.store, credits.Query{Tenant: s.Tenant, Range: s.Range, Calendar: s.Calendar(),
+	// The scope's range was checked when it was resolved (-allow-long-range).
+	return credits.MessageCosts(ctx, ds.store, credits.Query{Tenant: s.Tenant, Range: s.Range, AllowLongRange: true, Calendar: s.Calendar(),
 		Card: card, IncludeTest: s.IncludeTest})
 }
 
