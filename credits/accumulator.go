@@ -213,11 +213,13 @@ func (x *exact) resolve(e *engine) (*outcome, bool) {
 // of a Beam CombineFn: read a partition of the tenant's contacts from a
 // store with [Fold] (or create one with [NewAccumulator] and add one
 // contact at a time with [Accumulator.Add]), combine with
-// [Accumulator.Merge], and extract with [Accumulator.Summary],
-// [Accumulator.Reconciliation] or [Accumulator.MessageCosts]. Splitting a
-// tenant's contacts into partitions ([Query.Partition]), folding each into
-// its own accumulator (on other goroutines or machines) and merging gives
-// exactly the single-pass answer of [Summarize].
+// [Accumulator.Merge], and extract with [Accumulator.Summary] or
+// [Accumulator.Reconciliation]. Splitting a tenant's contacts into
+// partitions ([Query.Partition]), folding each into its own accumulator
+// (on other goroutines or machines) and merging gives exactly the
+// single-pass answer of [Summarize] and [Reconcile]. It holds the events up
+// to the end of the period (or Query.Now when later), as they do; so it
+// has no [MessageCosts], which reads the statuses after the period too.
 //
 // The accumulator keeps, for every message, what its send and statuses say
 // (keyed by message id, so a status stored under another contact, or with
@@ -380,6 +382,3 @@ func (a *Accumulator) Reconciliation() (*Reconciliation, error) {
 	}
 	return reconciliationOf(a.outcome()), nil
 }
-
-// MessageCosts extracts the cost of each charged message ([MessageCosts]).
-func (a *Accumulator) MessageCosts() map[string]cm.Money { return messageCostsOf(a.outcome()) }

@@ -172,6 +172,50 @@ func TestDuplicateStatusWebhooks(t *testing.T) {
 	}
 }
 
+// MessageCosts prices the messages sent in the period, whenever they were
+// charged; the credits used count charges by charge instant. The period is
+// 2026-08-03 (UTC):
+//
+//	m1 sent 08-02 23:59:59, delivered 08-03 00:00:02, marketing 0.0109:
+//	   used in the period, not among its message costs (sent before)
+//	m2 sent 08-03 23:59:59, delivered 08-04 00:00:02, utility 0.0053:
+//	   a message cost, not used in the period (charged after it)
+//	m3 sent and delivered 08-03 12:00, marketing 0.0109: both
+//	m4 no send; its sent status 08-03 23:59:58, delivered 08-20,
+//	   marketing 0.0109: a message cost (its earliest event is in the period)
+//
+//	used 0.0109 + 0.0109 = 0.0218; costs m2 0.0053, m3 0.0109, m4 0.0109
+func TestMessageCostsBySend(t *testing.T) {
+	x := newFixture()
+	c := "905300000001"
+	d := func(day, h, m, sec int) time.Time { return time.Date(2026, 8, day, h, m, sec, 0, time.UTC) }
+	msg := func(id string, sent, delivered time.Time, cat string) {
+		x.send(sent, id, c, cat)
+		x.status(delivered, id, c, cm.StatusDelivered, "regular", cat)
+	}
+	msg("m1", d(2, 23, 59, 59), d(3, 0, 0, 2), "marketing")
+	msg("m2", d(3, 23, 59, 59), d(4, 0, 0, 2), "utility")
+	msg("m3", d(3, 12, 0, 0), d(3, 12, 0, 3), "marketing")
+	x.status(d(3, 23, 59, 58), "m4", c, cm.StatusSent, "regular", "marketing")
+	x.status(d(20, 9, 0, 0), "m4", c, cm.StatusDelivered, "regular", "marketing")
+	st := x.store(t)
+	q := query(t, "UTC", "2026-08-03", "2026-08-03")
+	eqAmounts(t, "used", summarize(t, st, q).Used, usd("0.0218"))
+	costs, err := credits.MessageCosts(context.Background(), st, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"m2": "0.0053", "m3": "0.0109", "m4": "0.0109"}
+	if len(costs) != len(want) {
+		t.Errorf("message costs %v, want %v", costs, want)
+	}
+	for id, p := range want {
+		if got := costs[id]; !got.Amount.Equal(decimal.RequireFromString(p)) || got.Currency != "USD" {
+			t.Errorf("cost of %s = %s, want %s USD", id, got, p)
+		}
+	}
+}
+
 // India utility is tiered (1–2 at 0.0014, 3–4 at 0.0010, then 0.0008),
 // counted per month in the account's calendar, Asia/Kolkata (UTC+5:30).
 // October: six charges, two of them at the same instant across the first

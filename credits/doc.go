@@ -12,8 +12,10 @@
 //     category, campaign, country, market, inbox or template ([Usage]).
 //   - [Reconcile]: delivered messages grouped as pricing_analytics groups
 //     them ([Reconciliation]).
-//   - [MessageCosts]: the cost of each charged message, by message id, for
-//     hosts that show the cost of a conversation.
+//   - [MessageCosts]: the cost of each charged message sent in the period,
+//     by message id, whenever it was charged, for hosts that show the cost
+//     of a conversation (see its documentation: it selects messages by
+//     send, not by charge instant).
 //   - [BalanceAt]: the balance at any instant.
 //   - [Fold] and [Accumulator]: the same computation as a mergeable fold,
 //     for partitioned or distributed input (Query.Partition); Merge refuses
@@ -64,7 +66,8 @@
 // failed message is never charged, even if an earlier status carried
 // billable pricing. Its charge instant is its earliest delivered, read or
 // played status; every figure of a period counts a delivered message in
-// the bucket of its charge instant, in the account's calendar. Failed and
+// the bucket of its charge instant, in the account's calendar ([MessageCosts]
+// alone selects messages by their send, for hosts that sum costs by send). Failed and
 // undelivered messages (with a status, neither delivered nor failed) are
 // counted by their earliest event. Test-channel traffic is left out unless
 // Query.IncludeTest: a message whose send or any status is on channel test,

@@ -31,7 +31,7 @@ func summaryNeeds() needs {
 // allNeeds is what an Accumulator can be asked for.
 func allNeeds() needs {
 	n := summaryNeeds()
-	n.recon, n.costs = true, true
+	n.recon = true
 	return n
 }
 
@@ -45,7 +45,7 @@ type engine struct {
 	loc     *time.Location
 	from    int64 // period, Unix ns
 	to      int64
-	readTo  int64 // events are read up to here (max of To and Now)
+	readTo  int64 // events are read up to here (max of To and Now; no bound for message costs)
 	bk      cm.Buckets
 	bounds  []int64 // bucket starts, then the end of the last
 	cuts    []int64 // ledger cuts, ascending: from, to, now-burn, now (deduplicated)
@@ -91,6 +91,11 @@ func newEngine(q *Query, nd needs) (*engine, error) {
 	e.now = q.now().UnixNano() + 1
 	e.burnLo = e.now - int64(q.burnDays())*nsDay
 	e.readTo = max(e.to, e.now)
+	if nd.costs {
+		// The messages sent in the period are priced whenever they were
+		// charged: their statuses may come after it.
+		e.readTo = math.MaxInt64
+	}
 	cuts := []int64{e.from, e.to}
 	if nd.ledger {
 		cuts = append(cuts, e.now, e.burnLo)
@@ -157,11 +162,20 @@ func (e *engine) spec(rules bool) frame.Spec {
 	}
 	fields |= frame.Of(frame.BillingConversation)
 	return frame.Spec{
-		Query:    cm.Query{Tenant: e.q.Tenant, Range: cm.Range{To: time.Unix(0, e.readTo)}, Types: types, Partition: e.q.Partition},
+		Query:    cm.Query{Tenant: e.q.Tenant, Range: e.readRange(), Types: types, Partition: e.q.Partition},
 		Fields:   fields,
 		Amount:   e.nd.ledger,
 		Billable: true,
 	}
+}
+
+// readRange is the range the computation reads: the tenant's history up
+// to readTo.
+func (e *engine) readRange() cm.Range {
+	if e.readTo == math.MaxInt64 {
+		return cm.Range{}
+	}
+	return cm.Range{To: time.Unix(0, e.readTo)}
 }
 
 // dicts are the dictionaries the ids of message states belong to: a

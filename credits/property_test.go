@@ -88,13 +88,21 @@ func resultsOf(t *testing.T, r cm.Reader, q credits.Query) results {
 	return results{s, rc, mc}
 }
 
+// accResults are an accumulator's results: it has no message costs (they
+// read the statuses after the period).
 func accResults(t *testing.T, a *credits.Accumulator) results {
 	t.Helper()
 	rc, err := a.Reconciliation()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return results{a.Summary(), rc, a.MessageCosts()}
+	return results{a.Summary(), rc, nil}
+}
+
+// withoutCosts is r as an accumulator gives it.
+func (r results) withoutCosts() results {
+	r.Costs = nil
+	return r
 }
 
 func same(t *testing.T, what string, want, got results) {
@@ -157,7 +165,7 @@ func TestShuffleAndDuplicates(t *testing.T) {
 		for _, l := range logs {
 			a.Add(l)
 		}
-		same(t, "accumulator "+ten.ID, want[ten.ID], accResults(t, a))
+		same(t, "accumulator "+ten.ID, want[ten.ID].withoutCosts(), accResults(t, a))
 	}
 }
 
@@ -213,7 +221,7 @@ func TestPartitionsMerge(t *testing.T) {
 		if err := parts[3].Merge(parts[0]); err != nil {
 			t.Fatal(err)
 		}
-		same(t, "merged partitions of "+ten.ID, want, accResults(t, parts[3]))
+		same(t, "merged partitions of "+ten.ID, want.withoutCosts(), accResults(t, parts[3]))
 
 		// Fold reads each partition from the store; merged in another
 		// grouping, (0 + (2 + (1 + 3))).
@@ -231,12 +239,12 @@ func TestPartitionsMerge(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		same(t, "folded partitions of "+ten.ID, want, accResults(t, parts[0]))
+		same(t, "folded partitions of "+ten.ID, want.withoutCosts(), accResults(t, parts[0]))
 		whole, err := credits.Fold(ctx, st, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		same(t, "one fold of "+ten.ID, want, accResults(t, whole))
+		same(t, "one fold of "+ten.ID, want.withoutCosts(), accResults(t, whole))
 	}
 	// Queries are compared by content: a card loaded again (as in another
 	// process) merges; another tenant or card does not.

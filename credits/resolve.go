@@ -3,6 +3,7 @@ package credits
 // rec is one delivered message as the sink counts it.
 type rec struct {
 	at                                                     int64 // charge instant: the first delivered, read or played status
+	sent                                                   int64 // its send, or its earliest event without one
 	msg, contact, inbox, campaign, conv, template, country uint32
 	bconv                                                  uint32
 	market                                                 uint16
@@ -44,10 +45,13 @@ func (r *run) resolve(s *msgState) {
 		}
 		return
 	}
-	c := rec{at: s.delivAt, msg: s.msg, contact: s.contact, inbox: s.inbox, campaign: s.campaign, conv: s.conv,
+	c := rec{at: s.delivAt, sent: s.seenAt, msg: s.msg, contact: s.contact, inbox: s.inbox, campaign: s.campaign, conv: s.conv,
 		template: s.template, country: s.country, bconv: s.bconv, rate: -1, entry: -1}
 	if c.inbox == 0 {
 		c.inbox = s.sinbox
+	}
+	if s.flags&mfSend != 0 {
+		c.sent = s.sendAt
 	}
 	charged, ok := r.reported(s, &c)
 	if !ok {

@@ -281,6 +281,10 @@ func (s *sink) add(c *rec) {
 	if c.campaign != 0 && s.campaigns != nil && c.at < e.to {
 		s.campDeliv = append(s.campDeliv, campDelivery{contact: c.contact, campaign: c.campaign, at: c.at})
 	}
+	if e.nd.costs && priced && c.sent >= e.from && c.sent < e.to {
+		// Message costs select by send, whenever the charge.
+		s.costs = append(s.costs, msgCost{msg: c.msg, rate: c.rate})
+	}
 	if c.at < e.from || c.at >= e.to {
 		return
 	}
@@ -376,9 +380,6 @@ func (s *sink) add(c *rec) {
 		if charged && !priced {
 			v.unpriced++
 		}
-	}
-	if s.e.nd.costs && priced {
-		s.costs = append(s.costs, msgCost{msg: c.msg, rate: c.rate})
 	}
 }
 

@@ -284,12 +284,22 @@ func (rc *Reconciliation) Tables() []cm.Table {
 }
 
 // MessageCosts returns the cost of each charged outbound message of the
-// tenant whose charge instant lies in q's period, keyed by message id.
-// Free messages, messages inside an already charged conversation
-// (conversation-based pricing), unpriced charges and messages whose cost is
-// unknown are absent; under conversation-based pricing the message that
-// opened a conversation carries the conversation's charge. The costs of a
-// host conversation's messages sum to its cost.
+// tenant sent in q's period, keyed by message id: a message whose
+// message.sent event lies in Range (a message without one: whose earliest
+// status does), whenever it was charged, as its statuses may come after
+// the period (a message sent at 23:59:59 on the last day and delivered
+// after midnight is priced; one sent before the period and delivered in it
+// is not). The tenant's statuses are read to the end of its history; a
+// message's price is that of its charge instant, as everywhere in the
+// package. Free messages, messages inside an already charged conversation
+// (conversation-based pricing), unpriced charges and messages whose cost
+// is unknown are absent; under conversation-based pricing the message
+// that opened a conversation carries the conversation's charge. The costs
+// of a host conversation's messages sum to its cost. This is the selection
+// a host summing costs by the send time of its messages needs (the
+// session engine's conversation cost); the period's credits used
+// ([Summary.Used]) select charges by charge instant instead. Query.Now is
+// not used.
 func MessageCosts(ctx context.Context, r cm.Reader, q Query) (map[string]cm.Money, error) {
 	o, err := compute(ctx, r, &q, needs{costs: true})
 	if err != nil {
