@@ -9,9 +9,9 @@ import (
 )
 
 // Row codes: what the hot loop needs to know about a row, in one uint16
-// derived once per frame from its columns (type, channel, sender, message
-// type, template, amount), so that the loop reads one small column instead
-// of six and follows no dictionary.
+// derived once per frame from its columns (type, channel, sender, agent,
+// message type, template, amount), so that the loop reads one small column
+// instead of seven and follows no dictionary.
 const (
 	cReceived   = 1
 	cSent       = 2
@@ -29,6 +29,8 @@ const (
 	cAmount    = 1 << 7
 	cKindShift = 8 // sender kind, 3 bits
 	cKindMask  = 7 << cKindShift
+	cChanShift = 11      // channel kind, 3 bits
+	cAgent     = 1 << 14 // the row names an agent
 )
 
 // codesKey is the frame memo key of the row codes.
@@ -46,7 +48,7 @@ func rowCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32, has
 // computeCodes derives the row codes of f.
 func computeCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32, hasReaction bool) []uint16 {
 	codes := make([]uint16, f.Len())
-	ch, snd, mt, tm := f.Col(frame.Channel), f.Col(frame.Sender), f.Col(frame.MessageType), f.Col(frame.Template)
+	ch, snd, mt, tm, ag := f.Col(frame.Channel), f.Col(frame.Sender), f.Col(frame.MessageType), f.Col(frame.Template), f.Col(frame.Agent)
 	var typeCode [cm.NumTypes]uint16
 	typeCode[tReceived], typeCode[tSent] = cReceived, cSent
 	typeCode[tOpened], typeCode[tReopened] = cOpen, cOpen
@@ -54,7 +56,10 @@ func computeCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32,
 	typeCode[tHandoff], typeCode[tResolved] = cHandoff, cResolved
 	fill := func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			c := typeCode[f.Type[r]]
+			c := typeCode[f.Type[r]] | uint16(chanKind[ch[r]])<<cChanShift
+			if ag[r] != 0 {
+				c |= cAgent
+			}
 			switch chanKind[ch[r]] {
 			case chTest:
 				c |= cTest

@@ -354,7 +354,8 @@ func (w *worker) dur(a, b int64) int64 {
 }
 
 // bucket returns the bucket of t, or -1 outside the range. It is small
-// enough to inline: the last bucket found is remembered with its bounds.
+// enough to inline: the last bucket found is remembered with its bounds
+// (most lookups are of the same bucket as the one before).
 func (w *worker) bucket(t int64) int {
 	if t >= w.bLo && t < w.bHi {
 		return w.lastB
@@ -364,11 +365,10 @@ func (w *worker) bucket(t int64) int {
 
 func (w *worker) bucketSlow(t int64) int {
 	c := w.c
-	if t < c.from || t >= c.to {
-		return -1
-	}
 	b := c.bucketOf(t)
-	w.lastB, w.bLo, w.bHi = b, c.starts[b], c.ends[b]
+	if b >= 0 {
+		w.lastB, w.bLo, w.bHi = b, c.starts[b], c.ends[b]
+	}
 	return b
 }
 

@@ -92,7 +92,7 @@ func (w *worker) pass(lo, hi int, pre bool) {
 		case cResolved:
 			s := w.find(conv, inbox, t, false, r)
 			if s != nil && s.state < stResolved {
-				w.resolve(s, r, t)
+				w.resolve(s, r, t, code)
 			}
 		}
 	}
@@ -236,7 +236,7 @@ func (w *worker) newSession(conv, inbox uint32, t int64, r int) *sess {
 	}
 	s := &w.sess[ord]
 	*s = newSess // one copy of the template instead of a literal
-	s.conv, s.inbox, s.chKind, s.start, s.since, s.cycleStart = conv, inbox, x.chanKind[x.ch[r]], t, t, t
+	s.conv, s.inbox, s.chKind, s.start, s.since, s.cycleStart = conv, inbox, uint8(x.codes[r]>>cChanShift&7), t, t, t
 	s.ord = int32(ord)
 	s.startIn = int32(w.bucket(t))
 	if c.opts.chatwootFRT {
@@ -446,7 +446,7 @@ func (w *worker) sent(s *sess, r int, t int64, code uint16) {
 		return
 	}
 	// a reply: by the bot, the AI assistant or an agent
-	if s.pendLast != noTime || !s.firstReplied && s.firstIn != noTime || len(w.pend[s.ord]) > 0 {
+	if s.pendLast != noTime || !s.firstReplied && s.firstIn != noTime || w.c.opts.window > 0 && len(w.pend[s.ord]) > 0 {
 		w.answer(s, t)
 	}
 	if kind != kAgent {
@@ -466,7 +466,6 @@ func (w *worker) sent(s *sess, r int, t int64, code uint16) {
 
 // answer settles the pending inbound messages of s with a reply at t.
 func (w *worker) answer(s *sess, t int64) {
-	p := w.pend[s.ord]
 	if s.firstIn != noTime && !s.firstReplied {
 		s.firstReplied = true
 		d := w.dur(s.firstIn, t)
@@ -488,6 +487,7 @@ func (w *worker) answer(s *sess, t int64) {
 		}
 		return
 	}
+	p := w.pend[s.ord]
 	if len(p) == 0 {
 		return
 	}
@@ -698,10 +698,16 @@ func (w *worker) handoff(s *sess, r int, t int64) {
 	}
 }
 
-func (w *worker) resolve(s *sess, r int, t int64) {
+func (w *worker) resolve(s *sess, r int, t int64, code uint16) {
 	x, o := w.x, &w.c.opts
 	w.touch(s, r)
-	resolver := x.agent[r]
+	// whether an agent resolved is in the row code; who, only the agent
+	// numbers ask
+	byAgent := code&cAgent != 0
+	var resolver uint32
+	if byAgent && w.ag {
+		resolver = x.agent[r]
+	}
 	b := w.bucket(t)
 	from := s.cycleStart
 	if o.resFromSession {
@@ -710,7 +716,7 @@ func (w *worker) resolve(s *sess, r int, t int64) {
 	d := w.dur(from, t)
 	// SLA clocks that the resolution stops
 	w.slaAt(s, t, false)
-	if o.slaResolution > 0 && (s.human || resolver != 0) {
+	if o.slaResolution > 0 && (s.human || byAgent) {
 		if d > o.slaResolution {
 			s.slaMark(2, slaBreached)
 		} else {
@@ -720,7 +726,7 @@ func (w *worker) resolve(s *sess, r int, t int64) {
 	if w.view(s, r) {
 		if w.ov && b >= 0 {
 			w.a.ov.resolutions[b]++
-			if resolver == 0 {
+			if !byAgent {
 				w.a.ov.botResolutions[b]++
 			}
 			s.lastResBucket = int32(b)
@@ -749,7 +755,7 @@ func (w *worker) resolve(s *sess, r int, t int64) {
 			s.resIn.valid = false
 		}
 	}
-	if resolver == 0 {
+	if !byAgent {
 		s.botResolved = true
 		s.cwLastBotRes = t
 	}
@@ -867,7 +873,7 @@ func (w *worker) emitWindow(a, b int64) {
 	if a <= c.endSnap && c.endSnap < b {
 		ov.snapEnd.windows++
 	}
-	for i := firstAtOrAfter(c.snapAt, a); i < len(c.snapAt) && c.snapAt[i] < b; i++ {
+	for i := c.snapFrom(a); i < len(c.snapAt) && c.snapAt[i] < b; i++ {
 		ov.snaps[i].windows++
 	}
 }
@@ -916,7 +922,7 @@ func (w *worker) emit(s *sess, st uint8, a, b int64) {
 		return
 	}
 	ov := &w.a.ov
-	for i := firstAtOrAfter(c.snapAt, a); i < len(c.snapAt) && c.snapAt[i] < b; i++ {
+	for i := c.snapFrom(a); i < len(c.snapAt) && c.snapAt[i] < b; i++ {
 		ov.snaps[i].count(st)
 		w.snapBits.set(i)
 	}
@@ -994,7 +1000,7 @@ func (w *worker) finishContact() {
 		if b := w.bucket(w.firstIn); b >= 0 {
 			ov.newContacts[b]++
 		}
-		ov.knownDiff[firstAtOrAfter(c.snapAt, w.firstIn)]++
+		ov.knownDiff[c.snapFrom(w.firstIn)]++
 		if w.firstIn <= c.now {
 			ov.snapNow.known++
 		}

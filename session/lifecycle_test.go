@@ -376,3 +376,44 @@ func TestBoundaries(t *testing.T) {
 		t.Errorf("end: %+v", e)
 	}
 }
+
+// The slot table finds the same bucket as a search of the bucket starts,
+// and snapFrom the same snapshot, across DST changes, granularities and
+// ranges starting mid-bucket.
+func TestBucketSlots(t *testing.T) {
+	for _, zone := range []string{"UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"} {
+		for _, g := range []cm.Granularity{cm.Hour, cm.Day, cm.Week, cm.Month} {
+			q := Query{Tenant: "t", TimeZone: zone, Granularity: g, AllowLongRange: true,
+				Range: cm.Range{From: time.Date(2026, 3, 1, 7, 30, 0, 0, time.UTC), To: time.Date(2026, 4, 10, 0, 0, 1, 0, time.UTC)}}
+			if g == cm.Month || g == cm.Week {
+				q.Range.To = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+			}
+			c, err := q.compile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			step := (c.to - c.from) / 200_000
+			for at := c.from - 3*step; at < c.to+3*step; at += step - 7 {
+				for _, x := range []int64{at, c.from, c.to - 1, c.to} {
+					want := -1 // the last bucket starting at or before x, in the range
+					if x >= c.from && x < c.to {
+						want = firstAtOrAfter(c.starts, x+1) - 1
+					}
+					if got := c.bucketOf(x); got != want {
+						t.Fatalf("%s %s: bucket of %d: %d, want %d", zone, g, x, got, want)
+					}
+					if got, want := c.snapFrom(x), firstAtOrAfter(c.snapAt, x); got != want {
+						t.Fatalf("%s %s: snapshot from %d: %d, want %d", zone, g, x, got, want)
+					}
+				}
+			}
+			for i, s := range c.starts {
+				for _, x := range []int64{s - 1, s, s + 1} {
+					if got, want := c.snapFrom(x), firstAtOrAfter(c.snapAt, x); got != want {
+						t.Fatalf("%s %s: snapshot from bucket %d's start %+d: %d, want %d", zone, g, i, x-s, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -264,11 +264,15 @@ type compiled struct {
 	ends     []int64 // bucket ends, clipped to the range end
 	snapAt   []int64 // per bucket, the snapshot instant: its clipped end - 1 ns
 	from, to int64
-	now      int64
-	endSnap  int64 // to - 1: the end-of-range snapshot instant
-	hours    *BusinessHours
-	hoursLoc *time.Location
-	opts     resolvedOptions
+	// slots: the bucket at the start of each slot of 2^slotShift ns from
+	// the range's start, so that finding a bucket costs a lookup
+	slots     []int32
+	slotShift uint
+	now       int64
+	endSnap   int64 // to - 1: the end-of-range snapshot instant
+	hours     *BusinessHours
+	hoursLoc  *time.Location
+	opts      resolvedOptions
 	// wantMessageIDs adds the message column (the Windows question names
 	// the sends outside the window).
 	wantMessageIDs bool
@@ -377,6 +381,7 @@ func (q *Query) compile() (*compiled, error) {
 		c.ends[i] = min(c.buckets.End(i).UnixNano(), c.to)
 		c.snapAt[i] = c.ends[i] - 1
 	}
+	c.compileSlots()
 	if err := c.compileFilter(); err != nil {
 		return nil, err
 	}
@@ -507,22 +512,52 @@ func (c *compiled) compileOptions(loc *time.Location) error {
 	return nil
 }
 
-// bucketOf returns the bucket of t (Unix ns), or -1 outside the range.
+// maxSlots bounds the slot table of a range.
+const maxSlots = 4096
+
+// compileSlots divides the range into at most maxSlots slots of a power of
+// two nanoseconds and notes the bucket each starts in.
+func (c *compiled) compileSlots() {
+	span := uint64(c.to - c.from - 1)
+	for span>>c.slotShift >= maxSlots {
+		c.slotShift++
+	}
+	c.slots = make([]int32, span>>c.slotShift+1)
+	b := 0
+	for j := range c.slots {
+		t := c.from + int64(j)<<c.slotShift
+		for b+1 < len(c.starts) && c.starts[b+1] <= t {
+			b++
+		}
+		c.slots[j] = int32(b)
+	}
+}
+
+// bucketOf returns the bucket of t (Unix ns), or -1 outside the range: the
+// last bucket starting at or before t, found from the bucket its slot
+// starts in (a slot is usually shorter than a bucket).
 func (c *compiled) bucketOf(t int64) int {
 	if t < c.from || t >= c.to {
 		return -1
 	}
-	s := c.starts
-	lo, hi := 0, len(s)
-	for hi-lo > 1 {
-		m := int(uint(lo+hi) >> 1)
-		if s[m] <= t {
-			lo = m
-		} else {
-			hi = m
-		}
+	b := int(c.slots[uint64(t-c.from)>>c.slotShift])
+	for b+1 < len(c.starts) && c.starts[b+1] <= t {
+		b++
 	}
-	return lo
+	return b
+}
+
+// snapFrom returns the first bucket whose snapshot instant is at or after
+// t: firstAtOrAfter(c.snapAt, t). Buckets are contiguous (each ends where
+// the next starts), so within the range it is t's bucket.
+func (c *compiled) snapFrom(t int64) int {
+	switch {
+	case t < c.from:
+		return 0
+	case t >= c.to:
+		return len(c.snapAt)
+	}
+	return c.bucketOf(t)
 }
 
 // firstAtOrAfter returns the first index i of sorted xs with xs[i] >= t.
