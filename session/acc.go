@@ -356,6 +356,29 @@ func (o *overviewAcc) merge(p *overviewAcc, steal bool) {
 	o.costSess.merge(&p.costSess)
 }
 
+// recycle offers a's buffers of durations for recycling by the next
+// question (see durBufs), once its results have been extracted; a must not
+// be used again.
+func (a *Accumulator) recycle() {
+	if a.parts&partOverview != 0 {
+		for i := range a.ov.respTime {
+			a.ov.respTime[i].recycle()
+			a.ov.firstResp[i].recycle()
+		}
+	}
+	if a.parts&partAgents != 0 {
+		for _, m := range []map[string]*perfAcc{a.agents, a.teams, a.inboxes, {"": a.all}} {
+			for _, p := range m {
+				for i := range p.frt {
+					p.frt[i].recycle()
+					p.reply[i].recycle()
+					p.resTime[i].recycle()
+				}
+			}
+		}
+	}
+}
+
 // ---- performance accumulator ----
 
 type slaCounts struct{ met, breached, pending int }

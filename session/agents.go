@@ -86,7 +86,9 @@ func Agents(ctx context.Context, r cm.Reader, q Query) (*AgentsResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.Agents(), nil
+	res := a.Agents()
+	a.recycle()
+	return res, nil
 }
 
 func (a *Accumulator) perf(name string, p *perfAcc) Performance {

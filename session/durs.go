@@ -2,6 +2,7 @@ package session
 
 import (
 	"math/bits"
+	"sync"
 	"time"
 
 	cm "github.com/convometrics/convometrics"
@@ -13,8 +14,45 @@ import (
 // value is empty.
 type durs struct{ v []int64 }
 
-func (d *durs) add(ns int64)  { d.v = append(d.v, ns) }
+func (d *durs) add(ns int64) {
+	if d.v == nil {
+		d.v = takeDurBuf()
+	}
+	d.v = append(d.v, ns)
+}
+
 func (d *durs) merge(o *durs) { d.v = append(d.v, o.v...) }
+
+// durBufs recycles the buffers of durations from one question to the next
+// (see [Accumulator.recycle]): a large tenant's response times are
+// megabytes, which each question would otherwise take fresh from the
+// heap.
+var durBufs sync.Pool // of *[]int64, empty
+
+// minDurBuf is the smallest buffer worth recycling.
+const minDurBuf = 256
+
+// takeDurBuf returns an empty recycled buffer, or nil.
+func takeDurBuf() []int64 {
+	if p, _ := durBufs.Get().(*[]int64); p != nil {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+// putDurBuf offers v's buffer for recycling; v must not be used again.
+func putDurBuf(v []int64) {
+	if cap(v) >= minDurBuf {
+		v = v[:0]
+		durBufs.Put(&v)
+	}
+}
+
+// recycle offers the buffers of d for recycling and empties d.
+func (d *durs) recycle() {
+	putDurBuf(d.v)
+	d.v = nil
+}
 
 // mergeFrom merges o into d; with steal set, o is left empty and d may take
 // its buffer: the longer of the two is kept and the shorter appended to it
@@ -28,7 +66,7 @@ func (d *durs) mergeFrom(o *durs, steal bool) {
 		d.v, o.v = o.v, d.v
 	}
 	d.v = append(d.v, o.v...)
-	o.v = nil
+	o.recycle()
 }
 
 // stats summarises the durations as cm.DurationStats defines: mean

@@ -148,7 +148,9 @@ func Overview(ctx context.Context, r cm.Reader, q Query) (*OverviewResult, error
 	if err != nil {
 		return nil, err
 	}
-	return a.Overview(), nil
+	res := a.Overview()
+	a.recycle()
+	return res, nil
 }
 
 func (a *Accumulator) series(vals []int) Count {

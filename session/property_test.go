@@ -385,3 +385,29 @@ func TestParallelFoldIsExact(t *testing.T) {
 		}
 	}
 }
+
+// Questions asked again, which fold into the recycled buffers of the ones
+// before, give the same answers as fresh accumulators.
+func TestRecycledBuffersAreExact(t *testing.T) {
+	s := store(t, demoEvents)
+	defer func(n int) { minParallelRows = n }(minParallelRows)
+	minParallelRows = 0
+	for _, tenant := range []string{"acme", "umbrella"} {
+		for qi, q := range demoQueries(tenant) {
+			want := foldAll(t, s, q)
+			for i := 0; i < 3; i++ {
+				ov, err := Overview(context.Background(), s, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ag, err := Agents(context.Background(), s, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := fmt.Sprintf("%s/%c, time %d", tenant, 'a'+qi, i+1)
+				same(t, name+": overview", want.ov, ov)
+				same(t, name+": agents", want.ag, ag)
+			}
+		}
+	}
+}
