@@ -705,8 +705,31 @@ func (a *MatchAccumulator) Result() *Matching {
 	tot.UnmatchedBy = map[Reason]int{}
 	tot.OrphanRefunds, tot.RefundCurrencyMismatches = st.orphans, st.refMis
 	var gross, refund, revenue, unmatched, unpaid sums
-	var matchedIdx, unmatchedIdx []int32 // payment index per output row, to sort
+	// The payments in (time, payment id) order first, then their rows.
+	type hit struct {
+		pi, li int32
+		by     MatchKind
+		reason Reason
+	}
+	var hits []hit
+	nm := 0
 	a.visit(q, st, func(pi int, li int32, by MatchKind, reason Reason) {
+		hits = append(hits, hit{int32(pi), li, by, reason})
+		if li >= 0 {
+			nm++
+		}
+	})
+	slices.SortFunc(hits, func(x, y hit) int {
+		p, o := &a.pays[x.pi], &a.pays[y.pi]
+		if c := cmp.Compare(p.ns, o.ns); c != 0 {
+			return c
+		}
+		return strings.Compare(p.payment, o.payment)
+	})
+	m.Matched = make([]MatchedPayment, 0, nm)
+	m.Unmatched = make([]UnmatchedPayment, 0, len(hits)-nm)
+	for _, h := range hits {
+		pi, li, by, reason := int(h.pi), h.li, h.by, h.reason
 		p := &a.pays[pi]
 		ref := st.refunded[pi]
 		tot.DuplicatePayments += p.duplicates()
@@ -721,11 +744,10 @@ func (a *MatchAccumulator) Result() *Matching {
 				Refunded: refDec, Currency: p.curr, Link: p.link, Reference: p.ref, Provider: p.provider,
 				Reason: reason, Duplicates: p.duplicates(),
 			})
-			unmatchedIdx = append(unmatchedIdx, int32(pi))
 			tot.Unmatched++
 			unmatched.add(p.curr, p.amount)
 			tot.UnmatchedBy[reason]++
-			return
+			continue
 		}
 		l := &a.links[li]
 		contact := p.contact
@@ -739,7 +761,6 @@ func (a *MatchAccumulator) Result() *Matching {
 			Team: l.team, Reference: p.ref, Provider: p.provider, LinkAmount: l.amount.decimal(), LinkCurrency: l.curr,
 			Duplicates: p.duplicates(),
 		})
-		matchedIdx = append(matchedIdx, int32(pi))
 		tot.Matched++
 		if by == ByLink {
 			tot.ByLink++
@@ -752,9 +773,7 @@ func (a *MatchAccumulator) Result() *Matching {
 		gross.add(p.curr, p.amount)
 		refund.add(p.curr, ref)
 		revenue.add(p.curr, p.amount.sub(ref))
-	})
-	sortBy(m.Matched, matchedIdx, a.pays)
-	sortBy(m.Unmatched, unmatchedIdx, a.pays)
+	}
 
 	failedBy := make([]int, len(a.links))
 	for _, fr := range a.failed {
@@ -782,27 +801,6 @@ func (a *MatchAccumulator) Result() *Matching {
 	tot.Gross, tot.Refunded, tot.Revenue = gross.amounts(), refund.amounts(), revenue.amounts()
 	tot.UnmatchedAmount, tot.UnpaidAmount = unmatched.amounts(), unpaid.amounts()
 	return m
-}
-
-// sortBy orders rows (one per payment index in idx) by the payments'
-// (time, payment id).
-func sortBy[T any](rows []T, idx []int32, pays []payRec) {
-	perm := make([]int, len(rows))
-	for i := range perm {
-		perm[i] = i
-	}
-	slices.SortFunc(perm, func(x, y int) int {
-		p, o := &pays[idx[x]], &pays[idx[y]]
-		if c := cmp.Compare(p.ns, o.ns); c != 0 {
-			return c
-		}
-		return strings.Compare(p.payment, o.payment)
-	})
-	sorted := make([]T, len(rows))
-	for i, k := range perm {
-		sorted[i] = rows[k]
-	}
-	copy(rows, sorted)
 }
 
 // conversions returns every payment of the accumulator's history that
