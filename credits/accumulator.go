@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/attribution"
 	"github.com/convometrics/convometrics/internal/frame"
 )
 
@@ -28,6 +29,13 @@ func compute(ctx context.Context, rd cm.Reader, q *Query, nd needs) (*outcome, e
 	e, err := newEngine(q, nd)
 	if err != nil {
 		return nil, err
+	}
+	if nd.campaigns {
+		m, err := attribution.MatchPayments(ctx, rd, matchQuery(q))
+		if err != nil {
+			return nil, fmt.Errorf("credits: conversions: %w", err)
+		}
+		e.convs = conversionsOf(m)
 	}
 	f, err := frame.Get(ctx, rd, e.spec(false))
 	if err != nil {
@@ -111,21 +119,19 @@ func (e *engine) exactFrame(ctx context.Context, f *frame.Frame, rules bool) (*o
 			st.add(&r.parts[i], nil)
 		}
 		st.tops = append(st.tops, r.tops...)
-		st.pays = append(st.pays, r.pays...)
 	}
 	out, needRules := st.resolve(e)
 	return out, needRules, nil
 }
 
-// exact holds message states merged by message id, with the top-ups and
-// payments, in the ids of d.
+// exact holds message states merged by message id, with the top-ups, in
+// the ids of d.
 type exact struct {
 	d     dicts
 	own   *frame.MapDict // when the ids are the exact state's own
 	idx   map[uint32]int32
 	parts []msgState
 	tops  []topup
-	pays  []payment
 }
 
 func newExact(d dicts) *exact { return &exact{d: d, idx: map[uint32]int32{}} }
@@ -202,9 +208,6 @@ func (x *exact) resolve(e *engine) (*outcome, bool) {
 	for _, tp := range x.tops {
 		r.sink.topup(tp)
 	}
-	for _, p := range x.pays {
-		r.sink.payment(p.contact, p.at)
-	}
 	r.sink.finish(x.d)
 	return &outcome{e: e, s: r.sink, d: x.d}, false
 }
@@ -224,7 +227,9 @@ func (x *exact) resolve(e *engine) (*outcome, bool) {
 // The accumulator keeps, for every message, what its send and statuses say
 // (keyed by message id, so a status stored under another contact, or with
 // none, joins its send exactly when the accumulators merge), with the
-// top-ups and payments; charges are decided when a result is extracted,
+// top-ups, and the payment events in an [attribution.MatchAccumulator] (so
+// that a payment without a contact finds the link sent to a contact of
+// another partition when they merge); charges are decided when a result is extracted,
 // since volume tiers and conversation-based pricing depend on every
 // message. It costs memory in proportion to the messages; the functions of
 // this package use a faster fold on a frame and are preferred for one
@@ -235,6 +240,7 @@ type Accumulator struct {
 	q  Query
 	e  *engine
 	x  *exact
+	m  *attribution.MatchAccumulator // the payments, for the conversions
 	sp frame.Spec
 	r  *run // reused by Add
 }
@@ -245,6 +251,9 @@ func Fold(ctx context.Context, r cm.Reader, q Query) (*Accumulator, error) {
 	a, err := NewAccumulator(q)
 	if err != nil {
 		return nil, err
+	}
+	if a.m, err = attribution.FoldPayments(ctx, r, matchQuery(&q)); err != nil {
+		return nil, fmt.Errorf("credits: conversions: %w", err)
 	}
 	f, err := frame.Get(ctx, r, a.sp)
 	if err != nil {
@@ -279,21 +288,33 @@ func NewAccumulator(q Query) (*Accumulator, error) {
 	x.own = own
 	sp := e.spec(true)
 	sp.Fields |= frame.Of(frame.Campaign, frame.Conversation, frame.Currency)
-	sp.Query.Types = []cm.Type{cm.MessageSent, cm.MessageStatus, cm.MessageReceived, cm.CreditsTopup, cm.PaymentSucceeded}
+	sp.Query.Types = []cm.Type{cm.MessageSent, cm.MessageStatus, cm.MessageReceived, cm.CreditsTopup}
 	sp.Amount = true
-	return &Accumulator{q: q, e: e, x: x, sp: sp}, nil
+	m, err := attribution.NewMatchAccumulator(matchQuery(&q))
+	if err != nil {
+		return nil, fmt.Errorf("credits: conversions: %w", err)
+	}
+	return &Accumulator{q: q, e: e, x: x, m: m, sp: sp}, nil
 }
 
 // Add folds one contact's events: at least its message.sent,
-// message.status, message.received, credits.topup and payment.succeeded
-// events up to the end of the query's period, in any order (others, and
-// other tenants' events, are ignored). A contact's events must come in one
-// call (the customer-service and free-entry-point windows are computed from
-// them); the events with no contact (top-ups, statuses without a contact)
-// may come in any call. The same event must not be added twice (stores
-// ensure it); several events about one message (a status webhook delivered
-// twice) count once.
+// message.status, message.received and credits.topup events up to the end
+// of the query's period, and its payment.link and payment.succeeded events
+// (of any time: they are matched as [attribution.MatchPayments] matches
+// them), in any order (others, and other tenants' or partitions' events,
+// are ignored). A contact's events must come in one call (the
+// customer-service and free-entry-point windows are computed from them);
+// the events with no contact (top-ups, statuses and payments without a
+// contact) may come in any call. The same event must not be added twice
+// (stores ensure it); several events about one message (a status webhook
+// delivered twice) count once.
 func (a *Accumulator) Add(log cm.ContactLog) {
+	for i := range log.Events {
+		switch log.Events[i].Type {
+		case cm.PaymentLink, cm.PaymentSucceeded, cm.PaymentRefunded, cm.PaymentFailed:
+			a.m.Add(&log.Events[i])
+		}
+	}
 	f := frame.FromEvents(a.sp, log.Events)
 	if f.Len() == 0 {
 		return
@@ -306,7 +327,7 @@ func (a *Accumulator) Add(log cm.ContactLog) {
 	} else {
 		r.bind(f, d)
 	}
-	r.parts, r.pays, r.tops = r.parts[:0], r.pays[:0], r.tops[:0]
+	r.parts, r.tops = r.parts[:0], r.tops[:0]
 	for g := 0; g < f.NumGroups(); g++ {
 		lo, hi := f.Group(g)
 		r.group(lo, hi)
@@ -321,9 +342,6 @@ func (a *Accumulator) addRun(r *run, d *dicts) {
 		a.x.add(&r.parts[i], d)
 	}
 	a.x.tops = append(a.x.tops, r.tops...)
-	for _, p := range r.pays {
-		a.x.pays = append(a.x.pays, payment{contact: a.x.own.Intern(d.contact.Str(p.contact)), at: p.at})
-	}
 }
 
 // Merge adds everything b holds to a. Merging is associative and
@@ -340,14 +358,14 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 	if !sameQuery(&a.q, &b.q) {
 		return fmt.Errorf("credits: merge: %w: another tenant, range, calendar, card or option", cm.ErrMismatch)
 	}
+	if err := a.m.Merge(b.m); err != nil {
+		return fmt.Errorf("credits: merge: %w", err)
+	}
 	bd := b.x.d
 	for i := range b.x.parts {
 		a.x.add(&b.x.parts[i], &bd)
 	}
 	a.x.tops = append(a.x.tops, b.x.tops...)
-	for _, p := range b.x.pays {
-		a.x.pays = append(a.x.pays, payment{contact: a.x.own.Intern(bd.contact.Str(p.contact)), at: p.at})
-	}
 	return nil
 }
 
@@ -365,8 +383,9 @@ func sameQuery(a, b *Query) bool {
 // outcome resolves a copy of the state, so that results can be extracted
 // again after more input.
 func (a *Accumulator) outcome() *outcome {
-	x := &exact{d: a.x.d, own: a.x.own, idx: a.x.idx, parts: slices.Clone(a.x.parts), tops: a.x.tops, pays: a.x.pays}
+	x := &exact{d: a.x.d, own: a.x.own, idx: a.x.idx, parts: slices.Clone(a.x.parts), tops: a.x.tops}
 	e, _ := newEngine(&a.q, allNeeds())
+	e.convs = conversionsOf(a.m.Result())
 	out, _ := x.resolve(e) // every state has its windows: Add computes them
 	return out
 }

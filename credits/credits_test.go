@@ -10,6 +10,7 @@ import (
 	"time"
 
 	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/attribution"
 	"github.com/convometrics/convometrics/credits"
 	"github.com/shopspring/decimal"
 )
@@ -519,31 +520,59 @@ func TestUnitCostRounding(t *testing.T) {
 }
 
 // Cost per delivered message, charge, conversation, campaign and
-// conversion.
+// conversion. Conversions are the payments matched to a payment link
+// (attribution.MatchPayments), each payment id once; a campaign's are those
+// whose contact (the payment's, else the link's) had a campaign message
+// delivered at most 7 days before.
 //
 //	contact A: conversation v1: marketing template of campaign "spring" (0.0109),
-//	           delivered day 1 10:00; a free service reply in v1; pays on day 3
-//	           (2 days later: a conversion of "spring")
+//	           delivered day 1 10:00; a free service reply in v1.
+//	           p1 on day 3 through link L1 sent to A, 2 days after: a
+//	           conversion of "spring", delivered twice by the provider (one).
+//	           p5 on day 2 without a contact, by reference ORD-5 of link L5
+//	           sent to A: A's, 1 day after: a conversion of "spring".
+//	           p3 on day 4 with A's contact but no link or reference:
+//	           unmatched, not a conversion.
 //	contact B: a utility template of campaign "notice" outside any window (0.0053),
-//	           no conversation, delivered day 2; pays on day 11 (9 days later: a
-//	           conversion, but of no campaign)
+//	           no conversation, delivered day 2; p2 on day 11 without a
+//	           contact through link L2 sent to B: B's, 9 days later: a
+//	           conversion, of no campaign.
+//	p4 on day 4: no contact, no link: not a conversion.
+//	(Counting every payment.succeeded event with a contact would give 3:
+//	p1 twice and p3.)
 //	used 0.0162; per delivered message 0.0162 ÷ 3 = 0.0054; per charge ÷ 2 = 0.0081;
-//	per conversation: v1 costs 0.0109, 1 conversation; per conversion 0.0162 ÷ 2 = 0.0081
+//	per conversation: v1 costs 0.0109, 1 conversation;
+//	per conversion 0.0162 ÷ 3 (p1, p5, p2) = 0.0054; spring 0.0109 ÷ 2 = 0.00545
 func TestUnitCosts(t *testing.T) {
 	x := newFixture()
 	d := func(day, h int) time.Time { return time.Date(2026, 8, day, h, 0, 0, 0, time.UTC) }
 	a, b := "905300000001", "905300000002"
+	try := decimal.RequireFromString
+	link := func(at time.Time, id, ref, contact string) {
+		x.add(cm.Event{Type: cm.PaymentLink, Time: at, Link: id, Reference: ref, Contact: contact, Amount: try("20"), Currency: "TRY"})
+	}
+	pay := func(ev string, at time.Time, id, link, ref, contact string) {
+		x.add(cm.Event{ID: ev, Type: cm.PaymentSucceeded, Time: at, Payment: id, Link: link, Reference: ref, Contact: contact, Amount: try("20"), Currency: "TRY"})
+	}
 	x.add(cm.Event{Type: cm.MessageSent, Time: d(1, 10), Message: "a1", Contact: a, Sender: cm.SenderCampaign, Template: "promo", TemplateCategory: "marketing", Campaign: "spring", Conversation: "v1"})
 	x.status(d(1, 10).Add(time.Second), "a1", a, cm.StatusDelivered, "regular", "marketing")
 	x.inbound(d(1, 11), a, "")
 	x.add(cm.Event{Type: cm.MessageSent, Time: d(1, 12), Message: "a2", Contact: a, Sender: cm.SenderBot, Conversation: "v1"})
 	x.status(d(1, 12).Add(time.Second), "a2", a, cm.StatusDelivered, "free_customer_service", "service")
-	x.add(cm.Event{Type: cm.PaymentSucceeded, Time: d(3, 9), Contact: a, Payment: "p1", Amount: decimal.RequireFromString("20"), Currency: "TRY"})
+	link(d(3, 8), "L1", "", a)
+	pay("p1-first", d(3, 9), "p1", "L1", "", a)
+	pay("p1-again", d(3, 9).Add(5*time.Minute), "p1", "L1", "", a)
+	link(d(2, 12), "L5", "ORD-5", a)
+	pay("p5", d(2, 13), "p5", "", "ORD-5", "")
+	pay("p3", d(4, 9), "p3", "", "", a)
 	x.add(cm.Event{Type: cm.MessageSent, Time: d(2, 10), Message: "b1", Contact: b, Sender: cm.SenderCampaign, Template: "n", TemplateCategory: "utility", Campaign: "notice"})
 	x.status(d(2, 10).Add(time.Second), "b1", b, cm.StatusDelivered, "regular", "utility")
-	x.add(cm.Event{Type: cm.PaymentSucceeded, Time: d(11, 11), Contact: b, Payment: "p2", Amount: decimal.RequireFromString("5"), Currency: "TRY"})
-	x.add(cm.Event{Type: cm.PaymentSucceeded, Time: d(4, 9), Payment: "p3", Amount: decimal.RequireFromString("5"), Currency: "TRY"}) // no contact: not a conversion
-	s := summarize(t, x.store(t), query(t, "UTC", "2026-08-01", "2026-08-31"))
+	link(d(11, 10), "L2", "", b)
+	pay("p2", d(11, 11), "p2", "L2", "", "")
+	pay("p4", d(4, 9), "p4", "", "", "")
+	st := x.store(t)
+	q := query(t, "UTC", "2026-08-01", "2026-08-31")
+	s := summarize(t, st, q)
 	eqAmounts(t, "used", s.Used, usd("0.0162"))
 	check := func(name string, u credits.UnitCost, units int, cost, per string) {
 		t.Helper()
@@ -554,15 +583,15 @@ func TestUnitCosts(t *testing.T) {
 	check("per message", s.PerMessage, 3, "0.0162", "0.0054")
 	check("per charge", s.PerCharged, 2, "0.0162", "0.0081")
 	check("per conversation", s.PerConversation, 1, "0.0109", "0.0109")
-	check("per conversion", s.PerConversion, 2, "0.0162", "0.0081")
-	if s.Messages.Conversions != 2 {
-		t.Errorf("conversions %d, want 2", s.Messages.Conversions)
+	check("per conversion", s.PerConversion, 3, "0.0162", "0.0054")
+	if s.Messages.Conversions != 3 {
+		t.Errorf("conversions %d, want 3", s.Messages.Conversions)
 	}
 	want := []struct {
 		key              string
 		delivered, conv  int
 		cost, perConvers string
-	}{{"", 1, 0, "0", ""}, {"notice", 1, 0, "0.0053", ""}, {"spring", 1, 1, "0.0109", "0.0109"}}
+	}{{"", 1, 0, "0", ""}, {"notice", 1, 0, "0.0053", ""}, {"spring", 1, 2, "0.0109", "0.00545"}}
 	if len(s.ByCampaign) != len(want) {
 		t.Fatalf("by campaign %+v", s.ByCampaign)
 	}
@@ -573,6 +602,46 @@ func TestUnitCosts(t *testing.T) {
 		}
 		if w.perConvers != "" && !g.PerConversion.Per.Equal(usd(w.perConvers)) {
 			t.Errorf("campaign %s per conversion %+v", g.Key, g.PerConversion)
+		}
+	}
+	// The same payments as attribution matches them: p1, p5 and p2.
+	m, err := attribution.MatchPayments(context.Background(), st, attribution.MatchQuery{Tenant: "t1", Range: q.Range})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Totals.Matched != 3 || m.Totals.DuplicatePayments != 1 {
+		t.Errorf("attribution matched %d payments (%d duplicates), want 3 (1)", m.Totals.Matched, m.Totals.DuplicatePayments)
+	}
+	// The accumulator, fed one contact at a time (the payments without a
+	// contact on their own), in two partitions merged, agrees.
+	var logs []cm.ContactLog
+	for l, err := range st.ScanContacts(context.Background(), cm.Query{Tenant: "t1"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Events = append([]cm.Event(nil), l.Events...) // the store reuses the slice
+		logs = append(logs, l)
+	}
+	acc := func(p cm.Partition) *credits.Accumulator {
+		pq := q
+		pq.Partition = p
+		ac, err := credits.NewAccumulator(pq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range logs {
+			ac.Add(l)
+		}
+		return ac
+	}
+	whole, p0, p1 := acc(cm.Partition{}), acc(cm.Partition{Index: 0, Count: 2}), acc(cm.Partition{Index: 1, Count: 2})
+	if err := p1.Merge(p0); err != nil {
+		t.Fatal(err)
+	}
+	for name, ac := range map[string]*credits.Accumulator{"accumulator": whole, "merged partitions": p1} {
+		sm := ac.Summary()
+		if sm.Messages.Conversions != 3 || !sm.PerConversion.Per.Equal(usd("0.0054")) || sm.ByCampaign[2].Conversions != 2 {
+			t.Errorf("%s: %d conversions, per conversion %s, spring %d", name, sm.Messages.Conversions, sm.PerConversion.Per, sm.ByCampaign[2].Conversions)
 		}
 	}
 }

@@ -166,12 +166,24 @@
 //     campaign and broadcast sends without a conversation are left out;
 //   - per campaign: the cost of the delivered messages of the campaign's
 //     sends;
-//   - per conversion: credits used ÷ conversions, a conversion being a
-//     payment.succeeded event of a contact (with a contact, not test
-//     traffic) in the period. A campaign's conversions are the payments of
-//     contacts whose latest campaign message delivered at most
-//     ConversionDays (7) days before the payment belongs to the campaign
-//     (last touch).
+//   - per conversion: credits used ÷ conversions. The conversions are the
+//     chatbot revenue's payments, as [attribution.MatchPayments] finds them
+//     for the tenant and the period (by default reference window, test
+//     traffic left out unless Query.IncludeTest): the successful payments
+//     in the period matched to a payment link sent in a conversation, each
+//     payment id once however often the provider delivered it, whatever
+//     its refunds. A payment matched to no link is not a conversion,
+//     contact or not; so credits, attribution and the commerce funnel
+//     count the same payments. A conversion's contact is the payment's,
+//     else its link's. A campaign's conversions are those whose contact's
+//     latest campaign message delivered at or before the payment, and at
+//     most ConversionDays (7) days of 24 hours before it, belongs to the
+//     campaign (last touch); a conversion without a contact, or whose
+//     contact had no campaign message in that window, is of no campaign.
+//     The [Accumulator] keeps the payment events in an
+//     [attribution.MatchAccumulator], so a payment stored without a
+//     contact (partition 0) finds the link sent to a contact of another
+//     partition when the accumulators merge.
 //
 // Each per-unit cost is the cost ÷ the units, per currency, rounded half
 // away from zero to six decimals (0.0162 ÷ 7 = 0.00231428… is 0.002314;

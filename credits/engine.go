@@ -8,6 +8,7 @@ import (
 	"time"
 
 	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/attribution"
 	"github.com/convometrics/convometrics/internal/frame"
 )
 
@@ -53,6 +54,31 @@ type engine struct {
 	burnLo  int64
 	convWin int64
 	home    string
+	// convs are the conversions: the payments matched to a payment link
+	// in the period (attribution's matching), when campaigns are needed.
+	convs []conversion
+}
+
+// conversion is a matched payment: its contact (the payment's, else its
+// link's; "" for none) and time.
+type conversion struct {
+	contact string
+	at      int64
+}
+
+// matchQuery is the payment matching that gives q's conversions.
+func matchQuery(q *Query) attribution.MatchQuery {
+	return attribution.MatchQuery{Tenant: q.Tenant, Range: q.Range, AllowLongRange: q.AllowLongRange, Calendar: q.Calendar,
+		IncludeTest: q.IncludeTest, Partition: q.Partition}
+}
+
+// conversionsOf returns the matched payments of m.
+func conversionsOf(m *attribution.Matching) []conversion {
+	out := make([]conversion, len(m.Matched))
+	for i := range m.Matched {
+		out[i] = conversion{contact: m.Matched[i].Contact, at: m.Matched[i].Time.UnixNano()}
+	}
+	return out
 }
 
 const (
@@ -147,9 +173,6 @@ func (e *engine) spec(rules bool) frame.Spec {
 		types = append(types, cm.CreditsTopup)
 		fields |= frame.Of(frame.Currency)
 	}
-	if e.nd.campaigns {
-		types = append(types, cm.PaymentSucceeded)
-	}
 	if e.nd.campaigns || e.nd.dim == ByCampaign {
 		fields |= frame.Of(frame.Campaign)
 	}
@@ -240,10 +263,10 @@ func newState(msg uint32) msgState {
 
 // fids are the frame ids of the strings the pass compares rows with.
 type fids struct {
-	tSent, tStatus, tRecv, tTopup, tPay uint8
-	stSent, stDeliv, stRead, stPlayed   uint32
-	stFailed                            uint32
-	test, tmplType                      uint32
+	tSent, tStatus, tRecv, tTopup     uint8
+	stSent, stDeliv, stRead, stPlayed uint32
+	stFailed                          uint32
+	test, tmplType                    uint32
 }
 
 const absent = ^uint32(0) // an id no row holds
@@ -261,7 +284,7 @@ func frameIDs(f *frame.Frame) fids {
 	}
 	return fids{
 		tSent: code(cm.MessageSent), tStatus: code(cm.MessageStatus), tRecv: code(cm.MessageReceived),
-		tTopup: code(cm.CreditsTopup), tPay: code(cm.PaymentSucceeded),
+		tTopup: code(cm.CreditsTopup),
 		stSent: look(frame.Status, "sent"), stDeliv: look(frame.Status, "delivered"), stRead: look(frame.Status, "read"),
 		stPlayed: look(frame.Status, "played"), stFailed: look(frame.Status, "failed"),
 		test: look(frame.Channel, string(cm.ChannelTest)), tmplType: look(frame.MessageType, "template"),
@@ -347,7 +370,6 @@ type run struct {
 
 	export bool       // keep message states instead of resolving them
 	parts  []msgState // exported states
-	pays   []payment  // exported payments (export mode)
 	tops   []topup    // exported top-ups (export mode)
 
 	tab   msgTable
@@ -506,14 +528,6 @@ func (r *run) group(lo, hi int) {
 			r.received(row)
 		case t == ids.tTopup:
 			r.topup(row)
-		case t == ids.tPay:
-			if contact != 0 {
-				if r.export {
-					r.pays = append(r.pays, payment{contact: contact, at: c.time[row]})
-				} else {
-					r.sink.payment(contact, c.time[row])
-				}
-			}
 		}
 	}
 	for i := range r.slots {

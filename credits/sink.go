@@ -15,11 +15,6 @@ type topup struct {
 	amount   decimal.Decimal
 }
 
-type payment struct {
-	contact uint32
-	at      int64
-}
-
 type campDelivery struct {
 	contact, campaign uint32
 	at                int64
@@ -188,7 +183,6 @@ type sink struct {
 	cbp        []rec // charged under conversation-based pricing, one charge per conversation
 	tiered     []rec // charged at a tiered rate, ranked in the month
 	campDeliv  []campDelivery
-	payments   []payment
 }
 
 func newSink(e *engine) *sink {
@@ -412,14 +406,6 @@ func (s *sink) topup(tp topup) {
 	}
 }
 
-// payment books a successful payment of a contact.
-func (s *sink) payment(contact uint32, at int64) {
-	if s.campaigns == nil {
-		return
-	}
-	s.payments = append(s.payments, payment{contact: contact, at: at})
-}
-
 // merge adds o into s.
 func (s *sink) merge(o *sink) {
 	s.tot.merge(&o.tot)
@@ -473,7 +459,6 @@ func (s *sink) merge(o *sink) {
 	s.cbp = append(s.cbp, o.cbp...)
 	s.tiered = append(s.tiered, o.tiered...)
 	s.campDeliv = append(s.campDeliv, o.campDeliv...)
-	s.payments = append(s.payments, o.payments...)
 }
 
 func mergeLines(a, b map[uint32]*line) {
@@ -601,9 +586,9 @@ func (s *sink) finish(d dicts) {
 		c.rate = bands[k].rate
 		s.add(&c.rec)
 	}
-	// Conversions: a payment of the contact in the period is a conversion,
-	// credited to the campaign of the contact's latest campaign message
-	// delivered at most the conversion window before it.
+	// Conversions: every payment matched to a link in the period is a
+	// conversion, credited to the campaign of its contact's latest
+	// campaign message delivered at most the conversion window before it.
 	if s.campaigns == nil {
 		return
 	}
@@ -616,15 +601,19 @@ func (s *sink) finish(d dicts) {
 		}
 		return cmp.Compare(d.campaign.Str(a.campaign), d.campaign.Str(b.campaign))
 	})
-	for _, p := range s.payments {
+	for _, p := range e.convs {
 		if p.at < e.from || p.at >= e.to {
-			continue
+			continue // matching selects the period's payments: never
 		}
 		s.tot.conversions++
+		contact, ok := d.contact.Lookup(p.contact)
+		if p.contact == "" || !ok {
+			continue // no contact, or one without messages: no campaign
+		}
 		// the last delivery of the contact at or before the payment
-		i, _ := slices.BinarySearchFunc(s.campDeliv, p, func(c campDelivery, p payment) int {
-			if c.contact != p.contact {
-				return cmp.Compare(c.contact, p.contact)
+		i, _ := slices.BinarySearchFunc(s.campDeliv, contact, func(c campDelivery, contact uint32) int {
+			if c.contact != contact {
+				return cmp.Compare(c.contact, contact)
 			}
 			if c.at <= p.at {
 				return -1
@@ -634,7 +623,7 @@ func (s *sink) finish(d dicts) {
 		if i == 0 {
 			continue
 		}
-		if c := s.campDeliv[i-1]; c.contact == p.contact && p.at-c.at <= e.convWin {
+		if c := s.campDeliv[i-1]; c.contact == contact && p.at-c.at <= e.convWin {
 			s.lineOf(s.campaigns, c.campaign).conversions++
 		}
 	}

@@ -100,7 +100,9 @@ type Messages struct {
 	// Undelivered messages: with a status, but neither delivered nor
 	// failed (yet).
 	Undelivered int `json:"undelivered"`
-	// Conversions: payment.succeeded events of a contact in the period.
+	// Conversions: the payments in the period matched to a payment link
+	// (attribution.MatchPayments), each payment id once; see the package
+	// documentation.
 	Conversions int `json:"conversions"`
 }
 
@@ -159,8 +161,9 @@ type Line struct {
 	Estimated int        `json:"estimated"`
 	Unpriced  int        `json:"unpriced"`
 	Cost      cm.Amounts `json:"cost"`
-	// Conversions credited to the campaign, and its cost per conversion
-	// (campaign lines only).
+	// Conversions credited to the campaign (last campaign message
+	// delivered at most ConversionDays before the payment), and its cost
+	// per conversion (campaign lines only).
 	Conversions   int      `json:"conversions,omitempty"`
 	PerConversion UnitCost `json:"per_conversion,omitzero"`
 }
