@@ -86,6 +86,50 @@ func ExampleAttribute() {
 	// campaign:spring_sale     0.0944 9.44 TRY
 }
 
+// Fold folds one partition of the tenant's contacts; the accumulators of
+// every partition merge into the answer of Attribute. The payment without
+// a contact (partition 0) is credited through its link's contact, whatever
+// partition that contact is in.
+func ExampleFold() {
+	t0 := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	try := decimal.RequireFromString
+	s := store(
+		cm.Event{Type: cm.MessageSent, Time: t0.Add(-3 * day), Contact: "c1", Sender: cm.SenderCampaign, Campaign: "autumn"},
+		cm.Event{Type: cm.PaymentLink, Time: t0.Add(-time.Hour), Contact: "c1", Link: "plink_1", Amount: try("100.00"), Currency: "TRY"},
+		cm.Event{Type: cm.PaymentSucceeded, Time: t0, Payment: "pay_1", Link: "plink_1", Amount: try("100.00"), Currency: "TRY"},
+		cm.Event{Type: cm.MessageSent, Time: t0.Add(-2 * day), Contact: "c2", Sender: cm.SenderCampaign, Campaign: "winter"},
+		cm.Event{Type: cm.PaymentLink, Time: t0.Add(-time.Hour), Contact: "c2", Link: "plink_2", Amount: try("50.00"), Currency: "TRY"},
+		cm.Event{Type: cm.PaymentSucceeded, Time: t0, Contact: "c2", Payment: "pay_2", Link: "plink_2", Amount: try("50.00"), Currency: "TRY"},
+	)
+	var total *attribution.Accumulator
+	for i := 0; i < 3; i++ {
+		part, err := attribution.Fold(context.Background(), s, attribution.Query{
+			Tenant:    "shop",
+			Range:     cm.Range{From: t0.Add(-day), To: t0.Add(day)},
+			Partition: cm.Partition{Index: i, Count: 3},
+		})
+		if err != nil {
+			panic(err)
+		}
+		if total == nil {
+			total = part
+		} else if err := total.Merge(part); err != nil {
+			panic(err)
+		}
+	}
+	res, err := total.Result()
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range res.Rows {
+		fmt.Println(r.Value, r.Conversions, r.Revenue)
+	}
+	// Output:
+	// autumn 1 100.00 TRY
+	// winter 1 50.00 TRY
+}
+
 func ExampleAttributePaths() {
 	rows, err := attribution.ReadPaths(strings.NewReader(`path;total_conversions;total_conversion_value;total_null
 C1 > C2 > C3;1;10.00;0

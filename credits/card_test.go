@@ -175,7 +175,7 @@ func TestParseCategory(t *testing.T) {
 			t.Errorf("ParseCategory(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	if _, err := credits.ParseCategory("referral_conversion"); !errors.Is(err, cm.ErrUnknownValue) {
+	if _, err := credits.ParseCategory("referral_conversion"); !errors.Is(err, cm.ErrUnknownValue) || !strings.HasPrefix(err.Error(), "credits: category ") {
 		t.Errorf("referral_conversion is not a card category: %v", err)
 	}
 }

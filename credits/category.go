@@ -71,7 +71,7 @@ func (c Category) code() uint8 {
 func ParseCategory(s string) (Category, error) {
 	c := Category(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "-", "_"))
 	if c.code() == catNone || c == ReferralConversion {
-		return "", fmt.Errorf("category %q: %w (want one of marketing, marketing_lite, utility, authentication, authentication_international, service, other)", s, cm.ErrUnknownValue)
+		return "", fmt.Errorf("credits: category %q: %w (want one of marketing, marketing_lite, utility, authentication, authentication_international, service, other)", s, cm.ErrUnknownValue)
 	}
 	return c, nil
 }

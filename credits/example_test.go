@@ -178,3 +178,28 @@ func ExampleAccumulator() {
 	fmt.Println(total.Summary().Used)
 	// Output: 0.02 USD
 }
+
+// Fold reads one partition of the tenant's contacts from a store; the
+// accumulators of every partition merge into the single-pass answer.
+func ExampleFold() {
+	ctx := context.Background()
+	st := exampleStore()
+	var total *credits.Accumulator
+	for i := 0; i < 2; i++ {
+		q := exampleQuery()
+		q.Partition = cm.Partition{Index: i, Count: 2}
+		part, err := credits.Fold(ctx, st, q)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if total == nil {
+			total = part
+		} else if err := total.Merge(part); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	fmt.Println(total.Summary().Used)
+	// Output: 0.02 USD
+}
