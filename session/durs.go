@@ -124,32 +124,42 @@ func (d *durs) stats() cm.DurationStats {
 func p90Rank(n int) int { return max((90*n+99)/100-1, 0) }
 
 // minHistRanks is the smallest set of durations that histStats
-// summarises (a variable for tests).
-var minHistRanks = 1 << 14
+// summarises (a variable for tests); below it, selection is faster.
+var minHistRanks = 1 << 13
 
-// Bins of histStats: a value below 512 has a bin of its own; a larger one
-// shares its bin with the values of the same bit length and the same 8
-// bits after the leading one (a bin is less than 1/256 of its values
-// wide). Bins ascend with the values; the last ones are for bit length
-// 64, which no duration has.
-const numBins = 55<<8 + 512
-
-func binOf(x int64) int {
-	u := uint64(x)
-	n := bits.Len64(u)
-	if n <= 9 {
-		return int(u)
-	}
-	return (n-9)<<8 + int(u>>(n-9))
+// mantissaBits is the precision of the bins for n durations: finer for
+// more durations, so that the median's and the p90's bins stay small
+// while counting into few bins costs little.
+func mantissaBits(n int) uint {
+	return uint(min(max(bits.Len(uint(n))-8, 3), 8))
 }
 
-// binBounds returns the values [lo, hi) of bin b.
-func binBounds(b int) (lo, hi uint64) {
-	if b < 512 {
+// numBins is the number of bins with m mantissa bits (bit lengths up to
+// 64).
+func numBins(m uint) int { return (65 - int(m)) << m }
+
+// binOf returns the bin of histStats that holds x, with m mantissa bits:
+// a value below 2^(m+1) has a bin of its own; a larger one shares its bin
+// with the values of the same bit length and the same m bits after the
+// leading one (a bin is less than 2^-m of its values wide). Bins ascend
+// with the values.
+func binOf(x int64, m uint) int {
+	u := uint64(x)
+	n := uint(bits.Len64(u))
+	if n <= m+1 {
+		return int(u)
+	}
+	shift := n - m - 1
+	return int(shift<<m) + int(u>>shift)
+}
+
+// binBounds returns the values [lo, hi) of bin b with m mantissa bits.
+func binBounds(b int, m uint) (lo, hi uint64) {
+	if b < 2<<m {
 		return uint64(b), uint64(b) + 1
 	}
-	shift := b>>8 - 1
-	top := uint64(b - shift<<8)
+	shift := uint(b>>m) - 1
+	top := uint64(b) - uint64(shift)<<m
 	return top << shift, (top + 1) << shift
 }
 
@@ -159,7 +169,8 @@ func binBounds(b int) (lo, hi uint64) {
 // the values of those bins, few, and selects among them.
 func histStats(v []int64) cm.DurationStats {
 	n := len(v)
-	counts := make([]int32, numBins)
+	mb := mantissaBits(n)
+	counts := make([]int32, numBins(mb))
 	var hi, lo uint64
 	mn, mx := v[0], v[0]
 	for _, x := range v {
@@ -167,7 +178,7 @@ func histStats(v []int64) cm.DurationStats {
 		var c uint64
 		lo, c = bits.Add64(lo, uint64(x), 0)
 		hi += c
-		counts[binOf(x)]++
+		counts[binOf(x, mb)]++
 	}
 	q, _ := bits.Div64(hi, lo, uint64(n))
 	m, p90 := n/2, p90Rank(n)
@@ -175,7 +186,7 @@ func histStats(v []int64) cm.DurationStats {
 	if n%2 == 0 {
 		first = m - 1 // the lower of the two middle values
 	}
-	ws := rankWindows(counts, [2][2]int{{first, m}, {p90, p90}})
+	ws := rankWindows(counts, mb, [2][2]int{{first, m}, {p90, p90}})
 	med, p := &ws[0], &ws[1]
 	gather(v, med, p)
 	median := med.at(m)
@@ -196,22 +207,22 @@ type window struct {
 }
 
 // rankWindows returns, for each pair of positions r1 <= r2 of the sorted
-// values counted in counts, the window of the bins holding them; the pairs
+// values counted in counts (bins of mb mantissa bits), the window of the bins holding them; the pairs
 // come in ascending order.
-func rankWindows(counts []int32, rs [2][2]int) [2]window {
+func rankWindows(counts []int32, mb uint, rs [2][2]int) [2]window {
 	var ws [2]window
 	k, open := 0, false
 	seen := 0
 	for b, c := range counts {
 		for c > 0 && k < len(rs) {
 			if !open && seen+int(c) > rs[k][0] {
-				ws[k].lo, _ = binBounds(b)
+				ws[k].lo, _ = binBounds(b, mb)
 				ws[k].base, open = seen, true
 			}
 			if !open || seen+int(c) <= rs[k][1] {
 				break
 			}
-			_, hi := binBounds(b)
+			_, hi := binBounds(b, mb)
 			ws[k].width = hi - ws[k].lo
 			k, open = k+1, false
 		}

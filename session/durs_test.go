@@ -70,7 +70,7 @@ func TestHistStatsExact(t *testing.T) {
 		"outliers": func(i int) int64 { return int64(i%1000/999)*math.MaxInt64/3 + r.Int64N(1000) },
 	}
 	for name, gen := range gens {
-		for _, n := range []int{1, 2, 3, 10, 11, 1000, 1001, 40000, 40001} {
+		for _, n := range []int{1, 2, 3, 10, 11, 1000, 1001, 3000, 40000, 40001} {
 			v := make([]int64, n)
 			for i := range v {
 				v[i] = gen(i)
@@ -82,10 +82,16 @@ func TestHistStatsExact(t *testing.T) {
 			}
 		}
 	}
-	for x := int64(0); x < 1<<20; x += 1 + x/1000 {
-		lo, hi := binBounds(binOf(x))
-		if uint64(x) < lo || uint64(x) >= hi || binOf(int64(hi)) != binOf(x)+1 {
-			t.Fatalf("bin of %d: [%d, %d)", x, lo, hi)
+	for mb := uint(3); mb <= 8; mb++ {
+		for x := int64(0); x < 1<<40; x += 1 + x/1000 {
+			b := binOf(x, mb)
+			lo, hi := binBounds(b, mb)
+			if uint64(x) < lo || uint64(x) >= hi || binOf(int64(hi), mb) != b+1 || b >= numBins(mb) {
+				t.Fatalf("bin of %d (%d bits): %d [%d, %d)", x, mb, b, lo, hi)
+			}
+		}
+		if b := binOf(math.MaxInt64, mb); b >= numBins(mb) {
+			t.Fatalf("bin of the largest duration (%d bits): %d of %d", mb, b, numBins(mb))
 		}
 	}
 }
