@@ -319,7 +319,7 @@ type worker struct {
 	idx           *contactIndex // set while building the index
 	group         int
 	restarts      []int32 // while building the index: rows where a session starts with none live
-	revived       bool    // while building the index: a host session came back
+	revived       bool    // while building the index: a row named a host session that had ended
 	firstInPreset int64   // the first inbound message of a contact read from a restart row
 
 	agentP, teamP, inboxP map[uint32]*perfAcc

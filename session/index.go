@@ -17,7 +17,8 @@ import (
 //
 // It also keeps, per contact, its restart rows: rows that start a session
 // while none of the contact's sessions is active (and, for host sessions,
-// no conversation ever comes back). Everything before a restart row more
+// no conversation ever comes back: no later row, reopening or not, names
+// a conversation that had ended). Everything before a restart row more
 // than 24 hours before a range is over before the range — its sessions
 // ended and its windows closed — so a question reads the contact from that
 // row on, knowing only its first inbound message.

@@ -175,14 +175,11 @@ func (w *worker) find(conv, inbox uint32, t int64, starts bool, r int) *sess {
 func (w *worker) findSlow(conv, inbox uint32, t int64, starts bool, r int) *sess {
 	if conv != 0 {
 		if n := len(w.sess); n > 0 && w.sess[n-1].conv == conv {
-			s := &w.sess[n-1]
-			w.advance(s, t)
-			return s
+			return w.rejoin(&w.sess[n-1], t)
 		}
 		for i := len(w.sess) - 1; i >= 0; i-- {
 			if s := &w.sess[i]; s.conv == conv {
-				w.advance(s, t)
-				return s
+				return w.rejoin(s, t)
 			}
 		}
 		return w.newSession(conv, inbox, t, r)
@@ -203,6 +200,18 @@ func (w *worker) findSlow(conv, inbox uint32, t int64, starts bool, r int) *sess
 		return nil
 	}
 	return w.newSession(0, inbox, t, r)
+}
+
+// rejoin returns the host session s, which a row at t names, noting when
+// it had ended: the contact's earlier restart rows are then no place to
+// start reading from (see contactIndex), whether or not the row reopens
+// it.
+func (w *worker) rejoin(s *sess, t int64) *sess {
+	w.advance(s, t)
+	if s.state == stEnded {
+		w.revived = true
+	}
+	return s
 }
 
 // advance ends s when its 24 hours after resolution have passed by t.

@@ -339,6 +339,30 @@ func TestContactIndexRestarts(t *testing.T) {
 	}
 }
 
+// A row that names an ended host conversation without reopening it (an
+// agent's late reply) joins that session: a contact read from a later
+// restart row would start a new session for it instead, so the contact has
+// no restart rows.
+func TestContactIndexRejoinedConversation(t *testing.T) {
+	oct := func(d, h int) time.Time { return time.Date(2026, 10, d, h, 0, 0, 0, time.UTC) }
+	f := &fx{tenant: "t"}
+	f.in("h1", oct(1, 9), conv("v1")).resolved("h1", oct(1, 10), conv("v1"))
+	f.in("h1", oct(10, 9), conv("v2")).resolved("h1", oct(10, 10), conv("v2"))
+	f.reply("h1", "ann", oct(12, 9), conv("v1")) // v1 ended on 2 October
+	f.in("h1", ts(3, 9, 0), conv("v3"))
+	defer func(n int) { minIndexRows = n }(minIndexRows)
+	s := store(t, f.evs)
+	q := week("t")
+	minIndexRows = 1 << 40
+	want := foldAll(t, s, q)
+	minIndexRows = 0
+	got := foldAll(t, s, q)
+	sameResults(t, "a conversation named after it ended", want, got)
+	// only v3 is active in the week: v1 ended on 2 October and the late
+	// reply does not reopen it
+	eqInts(t, "active sessions", got.ov.ActiveSessions, 1, 0, 1, 1, 1, 1, 1, 1)
+}
+
 // Accumulators merge when their queries ask the same by content, as when
 // each partition's query was decoded from JSON on another machine.
 func TestMergeByContent(t *testing.T) {
