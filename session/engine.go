@@ -363,6 +363,15 @@ func (w *worker) bucket(t int64) int {
 	return w.bucketSlow(t)
 }
 
+// bucketAside is bucket for an instant off the rows' way (the ends of a
+// state interval): it leaves the remembered bucket to the rows.
+func (w *worker) bucketAside(t int64) int {
+	if t >= w.bLo && t < w.bHi {
+		return w.lastB
+	}
+	return w.c.bucketOf(t)
+}
+
 func (w *worker) bucketSlow(t int64) int {
 	c := w.c
 	b := c.bucketOf(t)
@@ -478,11 +487,11 @@ func (a *Accumulator) foldFrameCtx(ctx context.Context, f *frame.Frame) error {
 				}
 				glo, ghi := f.Group(g)
 				if idx != nil {
-					if a.c.quiet(idx, f, g, ghi) {
+					if a.c.quiet(idx, g) {
 						w.quietContact(idx.firstIn[g])
 						continue
 					}
-					if k := idx.restart(f, g, a.c.from-day); k > glo {
+					if k := idx.restart(g, a.c.from-day); k > glo {
 						w.contactRowsFrom(k, ghi, idx.firstIn[g])
 						continue
 					}

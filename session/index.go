@@ -23,25 +23,28 @@ import (
 // ended and its windows closed — so a question reads the contact from that
 // row on, knowing only its first inbound message.
 type contactIndex struct {
-	quiet   []int64 // the end of the contact's last active session; MaxInt64 while one is open
+	// quiet is the instant from which the contact is quiet: its last
+	// session has ended and its last row is more than 24 hours before;
+	// MaxInt64 while a session is open
+	quiet   []int64
 	firstIn []int64 // the contact's first inbound message, noTime if none
-	// restarts[start[g]:start[g+1]] are group g's restart rows, ascending
-	start    []int32
-	restarts []int32
+	// restarts[start[g]:start[g+1]] are group g's restart rows, ascending,
+	// and restartAt their instants (read without following the rows)
+	start     []int32
+	restarts  []int32
+	restartAt []int64
 }
 
 // restart returns the last restart row of group g at or before instant t,
 // or -1.
-func (idx *contactIndex) restart(f *frame.Frame, g int, t int64) int {
-	rs := idx.restarts[idx.start[g]:idx.start[g+1]]
-	k := -1
-	for i := len(rs) - 1; i >= 0; i-- {
-		if f.Time[rs[i]] <= t {
-			k = int(rs[i])
-			break
+func (idx *contactIndex) restart(g int, t int64) int {
+	lo, hi := int(idx.start[g]), int(idx.start[g+1])
+	for i := hi - 1; i >= lo; i-- {
+		if idx.restartAt[i] <= t {
+			return int(idx.restarts[i])
 		}
 	}
-	return k
+	return -1
 }
 
 // indexKey is the frame memo key of a contact index.
@@ -88,6 +91,10 @@ func buildContactIndex(c *compiled, f *frame.Frame, sc *schedule) *contactIndex 
 	for _, rs := range perRun {
 		idx.restarts = append(idx.restarts, rs...)
 	}
+	idx.restartAt = make([]int64, len(idx.restarts))
+	for i, r := range idx.restarts {
+		idx.restartAt[i] = f.Time[r]
+	}
 	return idx
 }
 
@@ -105,7 +112,8 @@ func (w *worker) indexContact() {
 			q = math.MaxInt64
 		}
 	}
-	w.idx.quiet[w.group] = q
+	_, hi := w.x.f.Group(w.group)
+	w.idx.quiet[w.group] = max(q, w.x.f.Time[hi-1]+day+1)
 	w.idx.firstIn[w.group] = w.firstIn
 }
 
@@ -126,6 +134,6 @@ func (w *worker) quietContact(firstIn int64) {
 // quiet reports whether contact group g of the frame has been quiet since
 // before the range: its last row is more than 24 hours before the range
 // (so its windows are closed too) and its last session ended before it.
-func (c *compiled) quiet(idx *contactIndex, f *frame.Frame, g, hi int) bool {
-	return idx != nil && f.Time[hi-1] < c.from-day && idx.quiet[g] <= c.from
+func (c *compiled) quiet(idx *contactIndex, g int) bool {
+	return idx != nil && idx.quiet[g] <= c.from
 }

@@ -744,11 +744,11 @@ func (w *worker) resolve(s *sess, r int, t int64, code uint16) {
 		if o.resAssignee {
 			credited = s.agent
 		}
-		team := x.team[r]
-		if team == 0 || o.resAssignee {
-			team = s.team
-		}
 		if credited != 0 && w.ag && b >= 0 {
+			team := x.team[r]
+			if team == 0 || o.resAssignee {
+				team = s.team
+			}
 			for _, p := range w.credited(credited, team, s.inbox) {
 				if p != nil {
 					p.resTime[b].add(d)
@@ -943,7 +943,7 @@ func (w *worker) emit(s *sess, st uint8, a, b int64) {
 		ov.activeSessionsTotal++
 	}
 	w.actRange = true
-	bi, bj := w.bucket(lo), w.bucket(hi-1)
+	bi, bj := w.bucketAside(lo), w.bucketAside(hi-1)
 	for k := max(bi, int(s.lastBucket)+1); k <= bj; k++ {
 		ov.activeSessions[k]++
 		w.actBits.set(k)
@@ -1006,7 +1006,7 @@ func (w *worker) finishContact() {
 	}
 	ov := &w.a.ov
 	if w.firstIn != noTime {
-		if b := w.bucket(w.firstIn); b >= 0 {
+		if b := w.bucketAside(w.firstIn); b >= 0 {
 			ov.newContacts[b]++
 		}
 		ov.knownDiff[c.snapFrom(w.firstIn)]++

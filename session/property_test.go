@@ -272,10 +272,10 @@ func TestContactIndexIsExact(t *testing.T) {
 			idx := contactIndexOf(c, f, nil)
 			quiet, restarted := 0, 0
 			for g := 0; g < f.NumGroups(); g++ {
-				lo, hi := f.Group(g)
-				if c.quiet(idx, f, g, hi) {
+				lo, _ := f.Group(g)
+				if c.quiet(idx, g) {
 					quiet++
-				} else if idx.restart(f, g, c.from-day) > lo {
+				} else if idx.restart(g, c.from-day) > lo {
 					restarted++
 				}
 			}
@@ -321,7 +321,7 @@ func TestContactIndexRestarts(t *testing.T) {
 	idx := contactIndexOf(c, fr, nil)
 	for g := 0; g < fr.NumGroups(); g++ {
 		lo, hi := fr.Group(g)
-		k := idx.restart(fr, g, c.from-day)
+		k := idx.restart(g, c.from-day)
 		switch fr.ContactOf(lo) {
 		case "h1":
 			if k != -1 {
@@ -332,7 +332,7 @@ func TestContactIndexRestarts(t *testing.T) {
 				t.Errorf("d1: restart row %d (%d..%d)", k, lo, hi)
 			}
 		case "q1":
-			if !c.quiet(idx, fr, g, hi) {
+			if !c.quiet(idx, g) {
 				t.Error("q1 not quiet")
 			}
 		}
