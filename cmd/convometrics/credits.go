@@ -52,7 +52,7 @@ func (f *creditsFlags) card() (*credits.RateCard, bool, error) {
 }
 
 func runCredits(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "credits", "[-demo | file] [-rates card.json|card.csv] [-tenant T] [-preset P | -from D -to D] [-daily] [-by category|campaign|country] [-reconcile] [-format text|json|csv]")
+	fs := newFlags(e, "credits", "[-demo | file] [-rates card.json|card.csv] [-tenant T] [-preset P | -from D -to D] [-daily] [-by category|campaign|country|market|inbox|template] [-reconcile] [-format text|json|csv]")
 	var ef engineFlags
 	var cf creditsFlags
 	ef.register(fs)

@@ -142,7 +142,7 @@ func runFunnel(ctx context.Context, e *env, args []string) error {
 	var list bool
 	cf.register(fs)
 	df.register(fs)
-	fs.StringVar(&view, "view", "steps", "steps (counts, drop-off, conversion, times), trends (conversion by entry period, see -by), time-to-convert (histogram), or commerce (initiated conversations → add to carts → conversions; no -steps needed)")
+	fs.StringVar(&view, "view", "steps", "steps (counts, drop-off, conversion, times), trends (conversion by entry period, see -bucket), time-to-convert (histogram), or commerce (initiated conversations → add to carts → conversions; no -steps needed)")
 	fs.IntVar(&fromStep, "from-step", 0, "trends and time-to-convert: the step conversion is measured from (1-based; default the first)")
 	fs.IntVar(&toStep, "to-step", 0, "trends and time-to-convert: the step conversion is measured to (1-based; default the last)")
 	fs.IntVar(&bins, "bins", 0, "time-to-convert: histogram bins (default ⌈∛n⌉)")
