@@ -25,12 +25,6 @@ func Accuracy(suggested, final string) float64 {
 	return float64(lv.accuracy(suggested, final)) / accuracyScale
 }
 
-// levenshtein holds the buffers of the edit distance, reused between calls.
-type levenshtein struct {
-	a, b []rune
-	row  []int
-}
-
 // accuracy returns the accuracy of (s, f) in units of 1/accuracyScale,
 // rounded half up.
 func (l *levenshtein) accuracy(s, f string) int64 {
@@ -42,43 +36,6 @@ func (l *levenshtein) accuracy(s, f string) int64 {
 	}
 	d := l.distance()
 	return (int64(m-d)*accuracyScale*2 + int64(m)) / (2 * int64(m))
-}
-
-func appendRunes(dst []rune, s string) []rune {
-	for _, r := range s {
-		dst = append(dst, r)
-	}
-	return dst
-}
-
-// distance is the Levenshtein distance of l.a and l.b (insertions,
-// deletions and substitutions of one code point, each costing one).
-func (l *levenshtein) distance() int {
-	a, b := l.a, l.b
-	if len(a) < len(b) {
-		a, b = b, a
-	}
-	if cap(l.row) < len(b)+1 {
-		l.row = make([]int, len(b)+1)
-	}
-	row := l.row[:len(b)+1]
-	for j := range row {
-		row[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		diag := row[0]
-		row[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			up := row[j]
-			row[j] = min(row[j]+1, row[j-1]+1, diag+cost)
-			diag = up
-		}
-	}
-	return row[len(b)]
 }
 
 // assistAcc accumulates agent-assist usage and accuracy per bucket.

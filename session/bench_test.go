@@ -107,10 +107,35 @@ func BenchmarkOverviewFiltered(b *testing.B) {
 	benchQuestion(b, q, Overview)
 }
 
+// BenchmarkAccuracy is the accuracy of one suggestion: a short reply, and
+// texts of 1 KB, 16 KB and 64 KiB (MaxTextLen) with one word in ten
+// edited; "-dp" is the plain quadratic dynamic programme (the tests'
+// oracle) on the same texts.
 func BenchmarkAccuracy(b *testing.B) {
-	var lv levenshtein
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		lv.accuracy("İade talebinizi aldık, 3 iş günü içinde dönüş yapacağız.", "İade talebinizi aldık; en geç 3 iş günü içinde döneceğiz.")
+	type text struct{ name, s, f string }
+	texts := []text{{"short", "İade talebinizi aldık, 3 iş günü içinde dönüş yapacağız.", "İade talebinizi aldık; en geç 3 iş günü içinde döneceğiz."}}
+	for _, n := range []struct {
+		name  string
+		bytes int
+	}{{"1KB", 1 << 10}, {"16KB", 16 << 10}, {"64KiB", 64 << 10}} {
+		s, f := benchTexts(n.bytes)
+		texts = append(texts, text{n.name, s, f})
+	}
+	for _, t := range texts {
+		b.Run(t.name, func(b *testing.B) {
+			var lv levenshtein
+			b.ReportAllocs()
+			for b.Loop() {
+				lv.accuracy(t.s, t.f)
+			}
+		})
+	}
+	for _, t := range texts[1:3] {
+		b.Run(t.name+"-dp", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				accuracyDP(t.s, t.f)
+			}
+		})
 	}
 }
