@@ -192,11 +192,20 @@ func (c *compiled) spec() frame.Spec {
 	return frame.Spec{Query: c.frameQuery(sessionTypes), Fields: c.fields(), Amount: true}
 }
 
-// Merge adds o's partial results into a. Both must come from the same
-// query (else [ErrIncompatible]) and hold disjoint contacts.
+// Merge adds o's partial results into a. Both must answer the same query
+// by content (tenant, range, now, calendar, granularity, test traffic,
+// filter, options and message costs; the partition and AllowLongRange
+// aside) and hold disjoint contacts, such as the partitions of one query.
+// Otherwise, and for an accumulator merged into itself, Merge returns an
+// error wrapping [cm.ErrMismatch] and leaves a unchanged.
 func (a *Accumulator) Merge(o *Accumulator) error {
-	if !a.c.sameAs(o.c) || a.parts != o.parts {
-		return ErrIncompatible
+	switch {
+	case a == o:
+		return fmt.Errorf("session: merge: %w: an accumulator into itself", cm.ErrMismatch)
+	case !a.c.sameAs(o.c):
+		return fmt.Errorf("session: merge: %w: another tenant, range, now, calendar, granularity, filter or option", cm.ErrMismatch)
+	case a.parts != o.parts:
+		return fmt.Errorf("session: merge: %w: accumulators of different questions", cm.ErrMismatch)
 	}
 	a.merge(o, false)
 	return nil

@@ -82,6 +82,10 @@ func Agents(ctx context.Context, r cm.Reader, q Query) (*AgentsResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	return agents(ctx, r, c)
+}
+
+func agents(ctx context.Context, r cm.Reader, c *compiled) (*AgentsResult, error) {
 	a, err := fold(ctx, r, c, partAgents)
 	if err != nil {
 		return nil, err

@@ -151,7 +151,7 @@ func TestChatwootCompatible(t *testing.T) {
 	f := chatwootScenario()
 	q := week("t")
 	q.Options = ChatwootOptions()
-	q.WeekStart = "sunday"
+	q.Calendar = q.Calendar.WithWeekStart(time.Sunday)
 	_, ag, _ := results(t, f.evs, q)
 	ann := perfOf(t, ag.Agents, "ann")
 	// Chatwoot: first_response = 10:20 − the bot hand-off 10:05 = 900 s,
@@ -221,7 +221,10 @@ func TestSLA(t *testing.T) {
 // Business hours: only working time counts, across a weekend, a holiday
 // and a daylight-saving change.
 func TestBusinessHoursFirstResponse(t *testing.T) {
-	berlin := "Europe/Berlin"
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
 	hours := &BusinessHours{Holidays: []string{"2026-10-26"}}
 	nine := []Window{{From: "09:00", To: "17:00"}}
 	hours.Monday, hours.Tuesday, hours.Wednesday, hours.Thursday, hours.Friday = nine, nine, nine, nine, nine
@@ -232,7 +235,7 @@ func TestBusinessHoursFirstResponse(t *testing.T) {
 	f.add(cm.MessageReceived, "c1", time.Date(2026, 10, 23, 14, 30, 0, 0, time.UTC))
 	f.add(cm.MessageSent, "c1", time.Date(2026, 10, 27, 8, 30, 0, 0, time.UTC), sender(cm.SenderAgent), byAgent("ann"))
 	q := Query{Tenant: "t", Range: cm.Range{From: time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC)},
-		TimeZone: berlin, Options: Options{BusinessHours: hours}}
+		Calendar: cm.NewCalendar(berlin), Options: Options{BusinessHours: hours}}
 	ov, ag, _ := results(t, f.evs, q)
 	eqStats(t, "business first response", perfOf(t, ag.Agents, "ann").FirstResponse.Total, 1, time.Hour, time.Hour)
 	eqStats(t, "business response time", ov.ResponseTime.Total, 1, time.Hour, time.Hour)

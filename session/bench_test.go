@@ -52,7 +52,7 @@ func benchStore(b *testing.B) *memstore.Store {
 func benchQuery(tenant string) Query {
 	loc := demo.Location(tenant)
 	r := cm.NewCalendar(loc).LastDays(30, time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC))
-	return Query{Tenant: tenant, Range: r, TimeZone: loc.String()}
+	return Query{Tenant: tenant, Range: r, Calendar: cm.NewCalendar(loc)}
 }
 
 // rows reports the frame's rows per second.

@@ -18,6 +18,14 @@
 // Instants are compared in nanoseconds; an event at exactly From is in the
 // range, one at exactly To is not.
 //
+// A question's [Query] names a tenant (else an error wrapping
+// convometrics.ErrNoTenant) and a range with both bounds, From before To
+// (else convometrics.ErrEmptyRange), touching at most 90 calendar days of
+// the query's Calendar unless AllowLongRange is set (else
+// convometrics.ErrRangeTooLong), as convometrics.Calendar.CheckRange
+// checks it. [Query.Validate] reports the first field at fault and never
+// modifies the query.
+//
 // # Input
 //
 // The engine reads message.received (inbound), message.sent (outbound),
@@ -260,9 +268,9 @@
 // message when blank, cleared by any reply including the bot's, by a
 // resolution, and set again at a reopening) to each later human reply;
 // the resolution time from the session's start, credited to the
-// assignee; every resolution counted. Use WeekStart "sunday" for
-// Chatwoot's weeks. Chatwoot has no medians or percentiles; the means are
-// its numbers.
+// assignee; every resolution counted. Use a Calendar whose weeks start on
+// Sunday (JSON "week_start": "sunday") for Chatwoot's weeks. Chatwoot has
+// no medians or percentiles; the means are its numbers.
 //
 // # Merging
 //
@@ -270,7 +278,11 @@
 // suggestion belong to one contact, and agent numbers add up. Accumulators
 // of disjoint contacts (the parts of cm.Partition) therefore merge by
 // addition, durations by concatenation, and give exactly the single-pass
-// result.
+// result. [Accumulator.Merge] refuses, with an error wrapping
+// convometrics.ErrMismatch, accumulators of queries that differ in
+// anything but their partition and AllowLongRange (compared by content,
+// so a query decoded from JSON on another machine merges), and an
+// accumulator merged into itself.
 //
 // # Speed
 //

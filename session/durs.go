@@ -82,6 +82,16 @@ func (d *durs) stats() cm.DurationStats {
 	if n >= minHistRanks {
 		return histStats(v)
 	}
+	return selectStats(v)
+}
+
+// selectStats is stats by selection, for any number of durations (stats
+// uses it below minHistRanks, where it is faster than the histogram).
+func selectStats(v []int64) cm.DurationStats {
+	n := len(v)
+	if n == 0 {
+		return cm.DurationStats{}
+	}
 	// durations are never negative: the sum is exact in 128 bits, and the
 	// mean (at most the maximum) fits in 64
 	var hi, lo uint64
@@ -124,8 +134,8 @@ func (d *durs) stats() cm.DurationStats {
 func p90Rank(n int) int { return max((90*n+99)/100-1, 0) }
 
 // minHistRanks is the smallest set of durations that histStats
-// summarises (a variable for tests); below it, selection is faster.
-var minHistRanks = 1 << 13
+// summarises; below it, selection is faster.
+const minHistRanks = 1 << 13
 
 // mantissaBits is the precision of the bins for n durations: finer for
 // more durations, so that the median's and the p90's bins stay small

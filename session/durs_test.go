@@ -56,8 +56,6 @@ func TestDursMatchRootStats(t *testing.T) {
 // The histogram summary of many durations is exactly the selection's, on
 // spread, clustered, repeated, tiny and huge values.
 func TestHistStatsExact(t *testing.T) {
-	defer func(n int) { minHistRanks = n }(minHistRanks)
-	minHistRanks = math.MaxInt // stats selects
 	r := rand.New(rand.NewPCG(5, 6))
 	gens := map[string]func(i int) int64{
 		"uniform":  func(int) int64 { return r.Int64N(int64(48 * time.Hour)) },
@@ -75,8 +73,7 @@ func TestHistStatsExact(t *testing.T) {
 			for i := range v {
 				v[i] = gen(i)
 			}
-			d := durs{v: slices.Clone(v)}
-			want := d.stats()
+			want := selectStats(slices.Clone(v))
 			if got := histStats(v); got != want {
 				t.Errorf("%s n=%d: %+v, want %+v", name, n, got, want)
 			}

@@ -452,14 +452,14 @@ func (a *Accumulator) foldFrameCtx(ctx context.Context, f *frame.Frame) error {
 	}
 	// contacts quiet since before the range need not be read again
 	var idx *contactIndex
-	if f.Len() >= minIndexRows && a.c.q.Filter.IsZero() && a.c.now >= a.c.from {
+	if f.Len() >= a.c.minIndexRows && a.c.q.Filter.IsZero() && a.c.now >= a.c.from {
 		idx = contactIndexOf(a.c, f, a.sched)
 	}
 	// the contacts are cut into many small chunks that the workers take
 	// in turn, so that the cores finish together however unevenly the
 	// index lets them skip; each worker folds into its own accumulator
-	chunks := f.Split(numChunks(f))
-	nw := min(numWorkers(f), len(chunks))
+	chunks := f.Split(a.c.numChunks(f))
+	nw := min(a.c.numWorkers(f), len(chunks))
 	accs := make([]*Accumulator, nw)
 	errs := make([]error, nw)
 	// the lists are kept per chunk and joined in chunk order (the order
@@ -535,14 +535,10 @@ func (a *Accumulator) takeLists() foldLists {
 	return l
 }
 
-// minParallelRows is the smallest frame folded on several cores (a
-// variable for tests).
-var minParallelRows = 1 << 14
-
 // numWorkers is the number of goroutines a frame is folded on: one per
-// core.
-func numWorkers(f *frame.Frame) int {
-	if f.Len() < minParallelRows {
+// core, for frames of at least c.minParallelRows rows.
+func (c *compiled) numWorkers(f *frame.Frame) int {
+	if f.Len() < c.minParallelRows {
 		return 1
 	}
 	return runtime.GOMAXPROCS(0)
@@ -552,8 +548,8 @@ func numWorkers(f *frame.Frame) int {
 // per worker, so that a worker whose chunks were mostly skipped (contacts
 // quiet since before the range) takes over others' instead of idling, and
 // the last chunk to finish is short.
-func numChunks(f *frame.Frame) int {
-	if n := numWorkers(f); n > 1 {
+func (c *compiled) numChunks(f *frame.Frame) int {
+	if n := c.numWorkers(f); n > 1 {
 		return 64 * n
 	}
 	return 1

@@ -50,9 +50,6 @@ func (idx *contactIndex) restart(g int, t int64) int {
 // indexKey is the frame memo key of a contact index.
 type indexKey struct{ derive, includeTest bool }
 
-// minIndexRows is the smallest frame worth an index (a variable for tests).
-var minIndexRows = 1 << 14
-
 // contactIndexOf returns the contact index of f under c's session options.
 func contactIndexOf(c *compiled, f *frame.Frame, sc *schedule) *contactIndex {
 	key := indexKey{c.opts.derive, c.q.IncludeTest}

@@ -382,8 +382,12 @@ func TestBoundaries(t *testing.T) {
 // ranges starting mid-bucket.
 func TestBucketSlots(t *testing.T) {
 	for _, zone := range []string{"UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, g := range []cm.Granularity{cm.Hour, cm.Day, cm.Week, cm.Month} {
-			q := Query{Tenant: "t", TimeZone: zone, Granularity: g, AllowLongRange: true,
+			q := Query{Tenant: "t", Calendar: cm.NewCalendar(loc), Granularity: g, AllowLongRange: true,
 				Range: cm.Range{From: time.Date(2026, 3, 1, 7, 30, 0, 0, time.UTC), To: time.Date(2026, 4, 10, 0, 0, 1, 0, time.UTC)}}
 			if g == cm.Month || g == cm.Week {
 				q.Range.To = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)

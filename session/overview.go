@@ -144,6 +144,10 @@ func Overview(ctx context.Context, r cm.Reader, q Query) (*OverviewResult, error
 	if err != nil {
 		return nil, err
 	}
+	return overview(ctx, r, c)
+}
+
+func overview(ctx context.Context, r cm.Reader, c *compiled) (*OverviewResult, error) {
 	a, err := fold(ctx, r, c, partOverview)
 	if err != nil {
 		return nil, err

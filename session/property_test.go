@@ -31,10 +31,10 @@ var demoEvents = func() []cm.Event {
 func demoQueries(tenant string) []Query {
 	loc := demo.Location(tenant)
 	r := cm.NewCalendar(loc).LastDays(30, time.Date(2026, 11, 12, 12, 0, 0, 0, time.UTC))
-	base := Query{Tenant: tenant, Range: r, TimeZone: loc.String(), Now: time.Date(2026, 11, 10, 15, 0, 0, 0, time.UTC)}
+	base := Query{Tenant: tenant, Range: r, Calendar: cm.NewCalendar(loc), Now: time.Date(2026, 11, 10, 15, 0, 0, 0, time.UTC)}
 	cw := base
 	cw.Options = ChatwootOptions()
-	cw.WeekStart = "sunday"
+	cw.Calendar = cw.Calendar.WithWeekStart(time.Sunday)
 	cw.Granularity = cm.Week
 	cw.Options.BusinessHours = weekdays(Window{"09:00", "18:00"})
 	cw.Options.BusinessHours.Holidays = []string{"2026-10-29"}
@@ -68,6 +68,34 @@ func foldAll(t *testing.T, r cm.Reader, q Query) allResults {
 	return extract(a)
 }
 
+// Settings of the compiled query's test hooks: the smallest frame folded
+// with a contact index (indexRows) and on several cores (parallelRows).
+const (
+	always = 0
+	never  = 1 << 40
+)
+
+// compileTuned compiles q with the test hooks set.
+func compileTuned(t testing.TB, q Query, indexRows, parallelRows int) *compiled {
+	t.Helper()
+	c, err := q.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.minIndexRows, c.minParallelRows = indexRows, parallelRows
+	return c
+}
+
+// foldTuned is Fold with the test hooks set.
+func foldTuned(t *testing.T, r cm.Reader, q Query, indexRows, parallelRows int) allResults {
+	t.Helper()
+	a, err := fold(context.Background(), r, compileTuned(t, q, indexRows, parallelRows), partAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return extract(a)
+}
+
 func sameResults(t *testing.T, what string, want, got allResults) {
 	t.Helper()
 	same(t, what+": overview", want.ov, got.ov)
@@ -80,8 +108,10 @@ func sameResults(t *testing.T, what string, want, got allResults) {
 func TestProperties(t *testing.T) {
 	// every frame gets a contact index; the Add path (one small frame per
 	// contact) never does, so it checks the index too
-	defer func(n int) { minIndexRows = n }(minIndexRows)
-	minIndexRows = 0
+	foldAll := func(t *testing.T, r cm.Reader, q Query) allResults {
+		t.Helper()
+		return foldTuned(t, r, q, always, defaultMinParallelRows)
+	}
 	base := store(t, demoEvents)
 	shuffled := append([]cm.Event(nil), demoEvents...)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
@@ -118,7 +148,7 @@ func TestProperties(t *testing.T) {
 				for i := 0; i < n; i++ {
 					pq := q
 					pq.Partition = cm.Partition{Index: i, Count: n}
-					a, err := Fold(context.Background(), base, pq)
+					a, err := fold(context.Background(), base, compileTuned(t, pq, always, defaultMinParallelRows), partAll)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -162,15 +192,27 @@ func withPartition(q Query, p cm.Partition) Query {
 	return q
 }
 
-// Accumulators of different queries do not merge.
-func TestMergeIncompatible(t *testing.T) {
+// Accumulators of different queries do not merge, nor does an
+// accumulator into itself (which would count every contact twice); the
+// error wraps cm.ErrMismatch and the accumulator is left unchanged.
+func TestMergeMismatch(t *testing.T) {
+	f := &fx{tenant: "t"}
+	f.in("c1", ts(2, 9, 0))
 	a, _ := NewAccumulator(week("t"))
+	for _, log := range byContact(f.evs) {
+		a.Add(log)
+	}
 	q := week("t")
 	q.Granularity = cm.Hour
 	b, _ := NewAccumulator(q)
-	if err := a.Merge(b); !errors.Is(err, ErrIncompatible) {
+	if err := a.Merge(b); !errors.Is(err, cm.ErrMismatch) || !strings.HasPrefix(err.Error(), "session: merge: ") {
 		t.Fatalf("merge of different granularities: %v", err)
 	}
+	if err := a.Merge(a); !errors.Is(err, cm.ErrMismatch) {
+		t.Fatalf("merge into itself: %v", err)
+	}
+	// c1's one message, counted once
+	eqInts(t, "received after the refused merges", a.Overview().Messages.Received, 1)
 }
 
 func TestQueryValidation(t *testing.T) {
@@ -180,11 +222,14 @@ func TestQueryValidation(t *testing.T) {
 		want   string
 		err    error
 	}{
-		{func(q *Query) { q.Tenant = "" }, "session: tenant: required", cm.ErrRequired},
-		{func(q *Query) { q.Range = cm.Range{} }, "session: range:", cm.ErrEmptyRange},
-		{func(q *Query) { q.Range.To = q.Range.From.AddDate(0, 0, 120) }, "session: range: range too long", cm.ErrRangeTooLong},
-		{func(q *Query) { q.TimeZone = "Mars/Olympus" }, `session: time_zone: unknown value: "Mars/Olympus"`, cm.ErrUnknownValue},
-		{func(q *Query) { q.WeekStart = "caturday" }, `session: week_start: unknown value`, cm.ErrUnknownValue},
+		{func(q *Query) { q.Tenant = "" }, "session: tenant: tenant required", cm.ErrNoTenant},
+		{func(q *Query) { q.Range = cm.Range{} }, "session: range: empty range", cm.ErrEmptyRange},
+		{func(q *Query) { q.Range.From = time.Time{} }, "session: range: empty range", cm.ErrEmptyRange},
+		{func(q *Query) { q.Range.To = q.Range.From }, "session: range: empty range", cm.ErrEmptyRange},
+		// 2 November to 2 March (exclusive) touches 120 calendar days
+		{func(q *Query) { q.Range.To = q.Range.From.AddDate(0, 0, 120) }, "session: range: range too long: ", cm.ErrRangeTooLong},
+		// 2 November to 1 February (exclusive): 29 + 31 + 31 = 91 days
+		{func(q *Query) { q.Range.To = q.Range.From.AddDate(0, 0, 91) }, "spans 91 days in UTC, more than 90", cm.ErrRangeTooLong},
 		{func(q *Query) { q.Granularity = "fortnight" }, `session: granularity: unknown value: "fortnight"`, cm.ErrUnknownValue},
 		{func(q *Query) { q.Filter.Channels = []cm.Channel{"fax"} }, `session: filter.channels[0]: unknown value: "fax"`, cm.ErrUnknownValue},
 		{func(q *Query) { q.Filter.Agents = []string{"ann", ""} }, `session: filter.agents[1]: required`, cm.ErrRequired},
@@ -204,9 +249,13 @@ func TestQueryValidation(t *testing.T) {
 	} {
 		q := ok
 		c.change(&q)
+		before, _ := json.Marshal(q)
 		err := q.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, c.err) {
 			t.Errorf("got %v, want %q wrapping %v", err, c.want, c.err)
+		}
+		if after, _ := json.Marshal(q); string(after) != string(before) {
+			t.Errorf("Validate changed the query:\n%s\n%s", before, after)
 		}
 		if _, err := Overview(context.Background(), store(t), q); err == nil {
 			t.Errorf("Overview accepted %q", c.want)
@@ -214,6 +263,16 @@ func TestQueryValidation(t *testing.T) {
 	}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
+	}
+	// exactly 90 days is allowed; so is 91 with allow_long_range
+	ninety := ok
+	ninety.Range.To = ninety.Range.From.AddDate(0, 0, 90)
+	if err := ninety.Validate(); err != nil {
+		t.Errorf("90 days: %v", err)
+	}
+	// defaults (the granularity) are applied to the compiled copy only
+	if ok.Granularity != "" {
+		t.Errorf("Validate filled in the granularity: %q", ok.Granularity)
 	}
 	long := ok
 	long.Range.To = long.Range.From.AddDate(0, 0, 120)
@@ -254,14 +313,11 @@ func TestStoreErrorsAreReturned(t *testing.T) {
 // again) gives exactly the answer of reading every contact.
 func TestContactIndexIsExact(t *testing.T) {
 	s := store(t, demoEvents)
-	defer func(n int) { minIndexRows = n }(minIndexRows)
 	for _, tenant := range []string{"acme", "umbrella"} {
 		for _, q := range demoQueries(tenant)[:2] {
 			q.Filter = Filter{}
-			minIndexRows = 1 << 40
-			want := foldAll(t, s, q)
-			minIndexRows = 0
-			got := foldAll(t, s, q)
+			want := foldTuned(t, s, q, never, defaultMinParallelRows)
+			got := foldTuned(t, s, q, always, defaultMinParallelRows)
 			sameResults(t, tenant+" with the index", want, got)
 			// the index is used: some contacts are quiet
 			c, _ := q.compile()
@@ -302,13 +358,10 @@ func TestContactIndexRestarts(t *testing.T) {
 	f.in("d1", ts(4, 9, 0)).assign("d1", ts(4, 9, 1), "bob", "care").reply("d1", "bob", ts(4, 9, 3))
 	// quiet: nothing after October
 	f.in("q1", oct(2, 9)).resolved("q1", oct(2, 10))
-	defer func(n int) { minIndexRows = n }(minIndexRows)
 	s := store(t, f.evs)
 	q := week("t")
-	minIndexRows = 1 << 40
-	want := foldAll(t, s, q)
-	minIndexRows = 0
-	got := foldAll(t, s, q)
+	want := foldTuned(t, s, q, never, defaultMinParallelRows)
+	got := foldTuned(t, s, q, always, defaultMinParallelRows)
 	sameResults(t, "restarts", want, got)
 	// v1 came back: not a new session; d1's 4 Nov session is
 	eqInts(t, "new sessions", got.ov.NewSessions, 1)
@@ -350,13 +403,10 @@ func TestContactIndexRejoinedConversation(t *testing.T) {
 	f.in("h1", oct(10, 9), conv("v2")).resolved("h1", oct(10, 10), conv("v2"))
 	f.reply("h1", "ann", oct(12, 9), conv("v1")) // v1 ended on 2 October
 	f.in("h1", ts(3, 9, 0), conv("v3"))
-	defer func(n int) { minIndexRows = n }(minIndexRows)
 	s := store(t, f.evs)
 	q := week("t")
-	minIndexRows = 1 << 40
-	want := foldAll(t, s, q)
-	minIndexRows = 0
-	got := foldAll(t, s, q)
+	want := foldTuned(t, s, q, never, defaultMinParallelRows)
+	got := foldTuned(t, s, q, always, defaultMinParallelRows)
 	sameResults(t, "a conversation named after it ended", want, got)
 	// only v3 is active in the week: v1 ended on 2 October and the late
 	// reply does not reopen it
@@ -375,7 +425,11 @@ func TestMergeByContent(t *testing.T) {
 	if err := json.Unmarshal(b, &q2); err != nil {
 		t.Fatal(err)
 	}
-	q2.Calendar = q.Calendar
+	// the calendar travels in JSON: Europe/Istanbul, weeks from Sunday
+	if !strings.Contains(string(b), `"calendar":{"time_zone":"Europe/Istanbul","week_start":"sunday"}`) ||
+		q2.Calendar.Location().String() != "Europe/Istanbul" || q2.Calendar.WeekStart() != time.Sunday {
+		t.Fatalf("calendar in JSON: %s", b)
+	}
 	x, _ := NewAccumulator(q)
 	y, _ := NewAccumulator(q2)
 	if err := x.Merge(y); err != nil {
@@ -383,8 +437,14 @@ func TestMergeByContent(t *testing.T) {
 	}
 	q2.Options.SLA.FirstResponse++
 	y, _ = NewAccumulator(q2)
-	if err := x.Merge(y); !errors.Is(err, ErrIncompatible) {
+	if err := x.Merge(y); !errors.Is(err, cm.ErrMismatch) {
 		t.Fatalf("another SLA target: %v", err)
+	}
+	q2 = q
+	q2.Calendar = q.Calendar.WithWeekStart(time.Monday)
+	y, _ = NewAccumulator(q2)
+	if err := x.Merge(y); !errors.Is(err, cm.ErrMismatch) {
+		t.Fatalf("another week start: %v", err)
 	}
 }
 
@@ -393,17 +453,13 @@ func TestMergeByContent(t *testing.T) {
 // answer.
 func TestParallelFoldIsExact(t *testing.T) {
 	s := store(t, demoEvents)
-	defer func(n, m int) { minParallelRows, minIndexRows = n, m }(minParallelRows, minIndexRows)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	for _, index := range []int{0, 1 << 40} {
-		minIndexRows = index
+	for _, index := range []int{always, never} {
 		for _, tenant := range []string{"acme", "umbrella"} {
 			for qi, q := range demoQueries(tenant) {
-				minParallelRows = 1 << 40
-				want := foldAll(t, s, q)
-				minParallelRows = 0
-				got := foldAll(t, s, q)
-				name := fmt.Sprintf("%s/%c index %v", tenant, 'a'+qi, index == 0)
+				want := foldTuned(t, s, q, index, never)
+				got := foldTuned(t, s, q, index, always)
+				name := fmt.Sprintf("%s/%c index %v", tenant, 'a'+qi, index == always)
 				sameResults(t, name+" on four workers", want, got)
 			}
 		}
@@ -414,17 +470,15 @@ func TestParallelFoldIsExact(t *testing.T) {
 // before, give the same answers as fresh accumulators.
 func TestRecycledBuffersAreExact(t *testing.T) {
 	s := store(t, demoEvents)
-	defer func(n int) { minParallelRows = n }(minParallelRows)
-	minParallelRows = 0
 	for _, tenant := range []string{"acme", "umbrella"} {
 		for qi, q := range demoQueries(tenant) {
-			want := foldAll(t, s, q)
+			want := foldTuned(t, s, q, defaultMinIndexRows, always)
 			for i := 0; i < 3; i++ {
-				ov, err := Overview(context.Background(), s, q)
+				ov, err := overview(context.Background(), s, compileTuned(t, q, defaultMinIndexRows, always))
 				if err != nil {
 					t.Fatal(err)
 				}
-				ag, err := Agents(context.Background(), s, q)
+				ag, err := agents(context.Background(), s, compileTuned(t, q, defaultMinIndexRows, always))
 				if err != nil {
 					t.Fatal(err)
 				}

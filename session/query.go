@@ -6,17 +6,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	cm "github.com/convometrics/convometrics"
 )
-
-// ErrIncompatible is returned by [Accumulator.Merge] when the two
-// accumulators were made for different queries (another tenant, range,
-// calendar, granularity or options), whose partial results cannot be
-// added.
-var ErrIncompatible = errors.New("accumulators of different queries")
 
 // Query selects what a question is asked about: a tenant, a range, the
 // calendar the series are bucketed in, filters and the definitions'
@@ -27,22 +20,21 @@ type Query struct {
 	// Tenant is required.
 	Tenant string `json:"tenant"`
 	// Range is the period [From, To); both bounds are required. Ranges
-	// longer than cm.MaxCustomDays calendar days are refused unless
-	// AllowLongRange is set.
+	// spanning more than cm.MaxCustomDays calendar days of the Calendar
+	// are refused unless AllowLongRange is set (as by
+	// [cm.Calendar.CheckRange]).
 	Range          cm.Range `json:"range"`
 	AllowLongRange bool     `json:"allow_long_range,omitempty"`
 	// Now is the instant of the "now" snapshot (active sessions now, open
 	// windows now, SLA clocks still running). Zero means the end of the
 	// range, so that a result is a function of its inputs only.
 	Now time.Time `json:"now,omitzero"`
-	// Calendar buckets the series (the zero Calendar is UTC with weeks
-	// from Monday). TimeZone (an IANA name) and WeekStart ("monday" …
-	// "sunday"; Chatwoot uses "sunday") are its JSON form: when set they
-	// replace the Calendar's zone and first weekday. Granularity is the
-	// size of the series' buckets: hour, day (the default), week or month.
-	Calendar    cm.Calendar    `json:"-"`
-	TimeZone    string         `json:"time_zone,omitempty"`
-	WeekStart   string         `json:"week_start,omitempty"`
+	// Calendar buckets the series: its time zone and first weekday (the
+	// zero Calendar is UTC with weeks from Monday; Chatwoot's weeks start
+	// on Sunday). In JSON {"time_zone": "Europe/Istanbul", "week_start":
+	// "monday"}. Granularity is the size of the series' buckets: hour,
+	// day (the default), week or month.
+	Calendar    cm.Calendar    `json:"calendar,omitzero"`
 	Granularity cm.Granularity `json:"granularity,omitempty"`
 	// IncludeTest counts test-channel traffic, which is left out by
 	// default (as if it did not exist).
@@ -190,7 +182,8 @@ type Options struct {
 // the latest hand-off or reopening, credited to the replier; resolution
 // time from the start of the session, credited to the assignee, every
 // resolution counted; a wait for a reply cleared by bot replies. Use it
-// with WeekStart "sunday" for Chatwoot's weeks.
+// with a Calendar whose weeks start on Sunday (cal.WithWeekStart(
+// time.Sunday), in JSON "week_start": "sunday") for Chatwoot's weeks.
 func ChatwootOptions() Options {
 	return Options{
 		Sessions:            SessionsAuto,
@@ -247,10 +240,12 @@ func fieldError(field string, err error, detail string) error {
 	return fmt.Errorf("session: %s: %w", field, err)
 }
 
-// Validate checks q and returns an error naming the first field at fault,
-// wrapping cm.ErrRequired, cm.ErrUnknownValue, cm.ErrInvalidValue,
-// cm.ErrEmptyRange or cm.ErrRangeTooLong.
-func (q Query) Validate() error {
+// Validate checks q and returns an error naming the first field at fault
+// ("session: options.sessions: unknown value: ..."), wrapping
+// cm.ErrNoTenant (no tenant), cm.ErrRequired, cm.ErrUnknownValue,
+// cm.ErrInvalidValue, cm.ErrEmptyRange or cm.ErrRangeTooLong. It never
+// modifies q: defaults are applied to a compiled copy.
+func (q *Query) Validate() error {
 	_, err := q.compile()
 	return err
 }
@@ -276,7 +271,18 @@ type compiled struct {
 	// wantMessageIDs adds the message column (the Windows question names
 	// the sends outside the window).
 	wantMessageIDs bool
+	// minIndexRows is the smallest frame folded with a contact index, and
+	// minParallelRows the smallest folded on several cores: the defaults
+	// below, changed by tests only (through the compiled copy, so that
+	// no question sees another's settings).
+	minIndexRows, minParallelRows int
 }
+
+// The defaults of compiled.minIndexRows and compiled.minParallelRows.
+const (
+	defaultMinIndexRows    = 1 << 14
+	defaultMinParallelRows = 1 << 14
+)
 
 type resolvedOptions struct {
 	derive          bool
@@ -297,61 +303,34 @@ type resolvedOptions struct {
 	filterNeedsPass bool
 }
 
-var zoneCache sync.Map // name -> *time.Location
-
+// loadZone loads an IANA zone ("" and "UTC" are UTC). Zones are not
+// cached: the package keeps no state between questions.
 func loadZone(name string) (*time.Location, error) {
 	if name == "" || name == "UTC" {
 		return time.UTC, nil
 	}
-	if l, ok := zoneCache.Load(name); ok {
-		return l.(*time.Location), nil
-	}
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, err
-	}
-	zoneCache.Store(name, l)
-	return l, nil
+	return time.LoadLocation(name)
 }
 
-func parseWeekday(s string) (time.Weekday, bool) {
-	for d := time.Sunday; d <= time.Saturday; d++ {
-		if strings.EqualFold(d.String(), s) || strings.EqualFold(d.String()[:3], s) {
-			return d, true
-		}
-	}
-	return 0, false
-}
-
+// compile checks q and returns its compiled copy, with the defaults
+// applied; q itself is never modified.
 func (q *Query) compile() (*compiled, error) {
 	if q.Tenant == "" {
-		return nil, fieldError("tenant", cm.ErrRequired, "")
+		return nil, fieldError("tenant", cm.ErrNoTenant, "")
 	}
-	if err := q.Range.Check(); err != nil {
+	if err := q.Calendar.CheckRange(q.Range, cm.RangeOptions{AllowLong: q.AllowLongRange}); err != nil {
+		switch {
+		case errors.Is(err, cm.ErrRangeTooLong):
+			return nil, fieldError("range", cm.ErrRangeTooLong, fmt.Sprintf("%s spans %d days in %s, more than %d (set allow_long_range to lift the limit)",
+				q.Range, q.Calendar.DaysSpanned(q.Range), q.Calendar.Location(), cm.MaxCustomDays))
+		case errors.Is(err, cm.ErrEmptyRange):
+			return nil, fieldError("range", cm.ErrEmptyRange, q.Range.String()+" (both bounds are required, from before to)")
+		}
 		return nil, fmt.Errorf("session: range: %w", err)
 	}
-	loc, ws := q.Calendar.Location(), q.Calendar.WeekStart()
-	if q.TimeZone != "" {
-		l, err := loadZone(q.TimeZone)
-		if err != nil {
-			return nil, fieldError("time_zone", cm.ErrUnknownValue, strconv.Quote(q.TimeZone))
-		}
-		loc = l
-	}
-	if q.WeekStart != "" {
-		d, ok := parseWeekday(q.WeekStart)
-		if !ok {
-			return nil, fieldError("week_start", cm.ErrUnknownValue, strconv.Quote(q.WeekStart)+" (want a day name such as monday)")
-		}
-		ws = d
-	}
-	c := &compiled{q: *q, cal: cm.NewCalendar(loc).WithWeekStart(ws)}
+	loc := q.Calendar.Location()
+	c := &compiled{q: *q, cal: q.Calendar, minIndexRows: defaultMinIndexRows, minParallelRows: defaultMinParallelRows}
 	var err error
-	if !q.AllowLongRange {
-		if days := c.cal.DaysSpanned(q.Range); days > cm.MaxCustomDays {
-			return nil, fieldError("range", cm.ErrRangeTooLong, fmt.Sprintf("%s spans %d days, more than %d (set allow_long_range to lift the limit)", q.Range, days, cm.MaxCustomDays))
-		}
-	}
 	g := q.Granularity
 	if g == "" {
 		g = cm.Day

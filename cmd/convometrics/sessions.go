@@ -73,12 +73,12 @@ func splitList(s string) []string {
 	return out
 }
 
-// query builds the engine's query for the scope; weekStartSet tells
-// whether -week-start was given (Chatwoot compatibility otherwise picks
-// Sunday).
-func (f *sessionFlags) query(s scope, weekStartSet bool) (session.Query, error) {
+// query builds the engine's query for the scope; allowLong is
+// -allow-long-range, and weekStartSet tells whether -week-start was given
+// (Chatwoot compatibility otherwise picks Sunday).
+func (f *sessionFlags) query(s scope, allowLong, weekStartSet bool) (session.Query, error) {
 	q := session.Query{Tenant: s.Tenant, Range: s.Range, Now: s.Now, Calendar: s.Calendar(), Granularity: s.Granularity,
-		IncludeTest: s.IncludeTest, AllowLongRange: true}
+		IncludeTest: s.IncludeTest, AllowLongRange: allowLong}
 	for _, c := range splitList(f.channels) {
 		q.Filter.Channels = append(q.Filter.Channels, cm.Channel(c))
 	}
@@ -233,7 +233,7 @@ func runSessions(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q, err := sf.query(s, weekStartGiven(fs))
+	q, err := sf.query(s, cf.sc.allowLong, weekStartGiven(fs))
 	if err != nil {
 		return err
 	}
@@ -284,7 +284,7 @@ func runAgents(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q, err := sf.query(s, weekStartGiven(fs))
+	q, err := sf.query(s, cf.sc.allowLong, weekStartGiven(fs))
 	if err != nil {
 		return err
 	}
@@ -319,6 +319,8 @@ func runAgents(ctx context.Context, e *env, args []string) error {
 // totals and snapshots, the agents and the agent-assist table.
 func sessionSection(ctx context.Context, in *reportInput) (*section, error) {
 	s := in.scope
+	// The scope's range was checked against -allow-long-range when it was
+	// resolved; the report does not check it again.
 	q := session.Query{Tenant: s.Tenant, Range: s.Range, Now: s.Now, Calendar: s.Calendar(), Granularity: s.Granularity,
 		IncludeTest: s.IncludeTest, AllowLongRange: true}
 	costs, err := messageCosts(ctx, in.ds, s, in.card)
