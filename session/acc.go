@@ -176,17 +176,13 @@ func (c *compiled) frameQuery(types []cm.Type) cm.Query {
 	return cm.Query{Tenant: c.q.Tenant, Types: types, Partition: c.q.Partition}
 }
 
+// fields are the columns the engine reads; the message ids find the
+// repeated messages (and price messages with Query.MessageCosts, and name
+// the sends outside the window).
 func (c *compiled) fields() frame.Fields {
-	fs := frame.Of(frame.Channel, frame.Inbox, frame.Conversation, frame.Sender, frame.Agent, frame.Team,
-		frame.Assistant, frame.Template, frame.MessageType, frame.Currency)
-	if c.opts.costs != nil || c.needMessageIDs() {
-		fs |= frame.Of(frame.Message)
-	}
-	return fs
+	return frame.Of(frame.Channel, frame.Inbox, frame.Conversation, frame.Sender, frame.Agent, frame.Team,
+		frame.Assistant, frame.Template, frame.MessageType, frame.Currency, frame.Message)
 }
-
-// needMessageIDs is set by the Windows question, which names the sends.
-func (c *compiled) needMessageIDs() bool { return c.wantMessageIDs }
 
 func (c *compiled) spec() frame.Spec {
 	return frame.Spec{Query: c.frameQuery(sessionTypes), Fields: c.fields(), Amount: true}

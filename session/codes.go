@@ -2,6 +2,7 @@ package session
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 
 	cm "github.com/convometrics/convometrics"
@@ -10,8 +11,8 @@ import (
 
 // Row codes: what the hot loop needs to know about a row, in one uint16
 // derived once per frame from its columns (type, channel, sender, agent,
-// message type, template, amount), so that the loop reads one small column
-// instead of seven and follows no dictionary.
+// message type, template, amount, message id), so that the loop reads one
+// small column instead of eight and follows no dictionary.
 const (
 	cReceived   = 1
 	cSent       = 2
@@ -31,22 +32,26 @@ const (
 	cKindMask  = 7 << cKindShift
 	cChanShift = 11      // channel kind, 3 bits
 	cAgent     = 1 << 14 // the row names an agent
+	// cRepeat marks a message row whose message id an earlier message row
+	// of the contact carries (see markRepeats): the engine skips it
+	cRepeat = 1 << 15
 )
 
-// codesKey is the frame memo key of the row codes.
-type codesKey struct{}
+// codesKey is the frame memo key of the row codes, which depend on whether
+// test traffic is counted (a test row never wins a message id without it).
+type codesKey struct{ includeTest bool }
 
 // rowCodes returns the row codes of f, computing them on first use and
 // keeping them with the frame (frames are immutable; stores share and cache
 // them).
-func rowCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32, hasReaction bool) []uint16 {
-	return f.Memo(codesKey{}, func() any {
-		return computeCodes(f, chanKind, senderKind, reaction, hasReaction)
+func rowCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32, hasReaction, includeTest bool) []uint16 {
+	return f.Memo(codesKey{includeTest}, func() any {
+		return computeCodes(f, chanKind, senderKind, reaction, hasReaction, includeTest)
 	}).([]uint16)
 }
 
 // computeCodes derives the row codes of f.
-func computeCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32, hasReaction bool) []uint16 {
+func computeCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32, hasReaction, includeTest bool) []uint16 {
 	codes := make([]uint16, f.Len())
 	ch, snd, mt, tm, ag := f.Col(frame.Channel), f.Col(frame.Sender), f.Col(frame.MessageType), f.Col(frame.Template), f.Col(frame.Agent)
 	var typeCode [cm.NumTypes]uint16
@@ -96,5 +101,43 @@ func computeCodes(f *frame.Frame, chanKind, senderKind []uint8, reaction uint32,
 		}
 		wg.Wait()
 	}
+	if f.Has(frame.Message) {
+		msg := f.Col(frame.Message)
+		f.Parallel(0, func(_, lo, hi int) {
+			var keys []uint64
+			for g := lo; g < hi; g++ {
+				glo, ghi := f.Group(g)
+				keys = markRepeats(codes, msg, glo, ghi, includeTest, keys)
+			}
+		})
+	}
 	return codes
+}
+
+// markRepeats sets cRepeat on the message rows (message.received and
+// message.sent) of one contact's rows [lo, hi) whose message id an earlier
+// message row carries: the rows are in (time, id) order, so the first
+// wins. Rows without a message id are never repeats; test rows take part
+// only with includeTest (otherwise they do not exist). keys is scratch
+// space, returned for reuse.
+func markRepeats(codes []uint16, msg []uint32, lo, hi int, includeTest bool, keys []uint64) []uint64 {
+	keys = keys[:0]
+	for r := lo; r < hi; r++ {
+		c := codes[r]
+		if t := c & cTypeMask; (t == cReceived || t == cSent) && msg[r] != 0 && (includeTest || c&cTest == 0) {
+			// the id in the high half, the row in the low: sorted, each
+			// id's rows come together, the first one first
+			keys = append(keys, uint64(msg[r])<<32|uint64(r-lo))
+		}
+	}
+	if len(keys) < 2 {
+		return keys
+	}
+	slices.Sort(keys)
+	for i := 1; i < len(keys); i++ {
+		if keys[i]>>32 == keys[i-1]>>32 {
+			codes[lo+int(uint32(keys[i]))] |= cRepeat
+		}
+	}
+	return keys
 }

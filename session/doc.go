@@ -36,6 +36,19 @@
 // order per contact, so the order of arrival never matters, and a store
 // keeps each event id once, so a webhook delivered twice counts once.
 //
+// A message is also counted once when it was stored under several event
+// ids (a host that gives a re-delivered webhook a new event id): of the
+// inbound and outbound messages (message.received and message.sent) of a
+// contact that carry the same message id, only the first in (time, id)
+// order exists — the others are left out entirely, as if they had never
+// happened: they are not counted, answer nothing, await no reply, open
+// no window, start and join no session. Events without a message id are
+// never merged. A message belongs to its contact: the same message id on
+// two contacts' events is two messages (so that partitions of the
+// contacts stay exact). Test traffic that is left out takes no part:
+// without IncludeTest, the first message with the id outside the test
+// channel is the one that exists.
+//
 // Test traffic (channel "test") is left out entirely, as if it had never
 // happened, unless the query sets IncludeTest.
 //

@@ -170,9 +170,9 @@ func newFctx(c *compiled, f *frame.Frame) *fctx {
 		}
 	}
 	if f.Len() < 1<<12 {
-		x.codes = computeCodes(f, x.chanKind, x.senderKind, x.reaction, x.hasReaction)
+		x.codes = computeCodes(f, x.chanKind, x.senderKind, x.reaction, x.hasReaction, c.q.IncludeTest)
 	} else {
-		x.codes = rowCodes(f, x.chanKind, x.senderKind, x.reaction, x.hasReaction)
+		x.codes = rowCodes(f, x.chanKind, x.senderKind, x.reaction, x.hasReaction, c.q.IncludeTest)
 	}
 	return x
 }

@@ -35,11 +35,15 @@ func (w *worker) pass(lo, hi int, pre bool) {
 	w.pre = pre
 	w.resetContact()
 	derive := c.opts.derive
-	incTest := c.q.IncludeTest
+	// repeated messages and, unless counted, test traffic do not exist
+	skip := uint16(cRepeat)
+	if !c.q.IncludeTest {
+		skip |= cTest
+	}
 	codes, times, convs, inboxes := x.codes, x.times, x.conv, x.inbox
 	for r := lo; r < hi; r++ {
 		code := codes[r]
-		if code&cTest != 0 && !incTest {
+		if code&skip != 0 {
 			continue
 		}
 		t := times[r]

@@ -421,3 +421,68 @@ func TestBucketSlots(t *testing.T) {
 		}
 	}
 }
+
+// A message stored under several event ids (the same message id) counts
+// once: the first in (time, id) order exists, the others do not. Events
+// without a message id are never merged, and a message id belongs to its
+// contact.
+func TestRepeatedMessageIDsCountOnce(t *testing.T) {
+	f := &fx{tenant: "t"}
+	// c1: wamid.A at 09:00 answered by the bot's wamid.B at 09:01; both
+	// stored again under new event ids, A also at 09:05 (a host stamping
+	// its own receive time on a re-delivered webhook)
+	f.in("c1", ts(2, 9, 0), msgID("wamid.A"))
+	f.bot("c1", ts(2, 9, 1), msgID("wamid.B"), price("0.05", "USD"))
+	f.in("c1", ts(2, 9, 0), msgID("wamid.A"))                        // same instant, later event id
+	f.bot("c1", ts(2, 9, 1), msgID("wamid.B"), price("0.05", "USD")) // the reply again
+	f.in("c1", ts(2, 9, 5), msgID("wamid.A"))                        // later
+	// 3 Nov 09:02: the window opened by A at 09:00 closed at 09:00 (the
+	// repeat at 09:05 opens nothing)
+	f.bot("c1", ts(3, 9, 2), msgID("wamid.C"))
+	// c2: two messages without an id, at the same instant: two messages
+	f.in("c2", ts(2, 10, 0), msgID("")).in("c2", ts(2, 10, 0), msgID(""))
+	// c3: another contact's message with c1's id: its own message
+	f.in("c3", ts(2, 11, 0), msgID("wamid.A"))
+	// c4: wamid.T on the test channel at 12:00, then on WhatsApp at 12:01
+	f.in("c4", ts(2, 12, 0), msgID("wamid.T"), channel(cm.ChannelTest), inbox("test-console"))
+	f.in("c4", ts(2, 12, 1), msgID("wamid.T"))
+	q := week("t")
+	ov, _, _ := results(t, f.evs, q)
+	// received: c1 A once + c2 two + c3 one + c4 the WhatsApp T (the test
+	// one does not exist) = 5, all on 2 Nov
+	eqInts(t, "received", ov.Messages.Received, 5, 5, 0)
+	// by bot: c1's B once (2 Nov) and C (3 Nov) = 2
+	eqInts(t, "by bot", ov.Messages.ByBot, 2, 1, 1)
+	// c1's A answered by B in 1 min; c2's two and c3's and c4's messages
+	// unanswered: 1 of 1 + 2 + 1 + 1 = 5 (counting the repeats it would be
+	// 2 of 7: C would answer the repeat at 09:05)
+	eqRate(t, "response rate", ov.ResponseRate.Total, 1, 5)
+	eqStats(t, "response time", ov.ResponseTime.Total, 1, time.Minute, time.Minute)
+	// B's USD 0.05 once
+	if c := ov.Cost.Total; len(c) != 1 || !c["USD"].Equal(dec("0.05")) {
+		t.Errorf("cost %v, want USD 0.05", c)
+	}
+	// C at 3 Nov 09:02 is 24h02m after A: outside the window
+	eqInts(t, "outside window", ov.Messages.OutsideWindow, 1, 0, 1)
+	eqInts(t, "contacts", ov.Contacts, 4)
+	eqInts(t, "new sessions", ov.NewSessions, 4)
+	// c1's session: 1 message received and 2 sent (B and C)
+	sl, err := Sessions(context.Background(), store(t, f.evs), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := sl.Sessions[0]; s.Contact != "c1" || s.Received != 1 || s.Sent != 2 {
+		t.Errorf("c1's session: %+v", s)
+	}
+	// with test traffic, c4's test message at 12:00 comes first: its
+	// WhatsApp repeat does not exist, and c4's one session is on the test
+	// channel: received still 5, of which 4 outside the test channel
+	q.IncludeTest = true
+	ov, _, _ = results(t, f.evs, q)
+	eqInts(t, "received with test traffic", ov.Messages.Received, 5)
+	eqInts(t, "new sessions with test traffic", ov.NewSessions, 4)
+	q.Filter.Channels = []cm.Channel{cm.ChannelWhatsApp}
+	ov, _, _ = results(t, f.evs, q)
+	eqInts(t, "received on WhatsApp with test traffic", ov.Messages.Received, 4)
+	eqInts(t, "sessions on WhatsApp with test traffic", ov.NewSessions, 3)
+}

@@ -127,6 +127,21 @@ func TestProperties(t *testing.T) {
 		}
 	}
 	withShadow := store(t, demoEvents, shadow)
+	// every message stored again under another event id, at the same
+	// instant or up to an hour later (a host giving re-delivered webhooks
+	// new ids): the first of each message id is the original
+	var again []cm.Event
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for _, e := range demoEvents {
+		if e.Message != "" && (e.Type == cm.MessageReceived || e.Type == cm.MessageSent) {
+			e.ID += "/again"
+			if rnd.IntN(2) == 0 {
+				e.Time = e.Time.Add(time.Duration(rnd.Int64N(int64(time.Hour))))
+			}
+			again = append(again, e)
+		}
+	}
+	redelivered := store(t, demoEvents, again)
 	// acme has host conversation ids, umbrella none, globex an AI
 	// assistant; the heavier queries run on the first two
 	for _, tenant := range []string{"acme", "umbrella", "globex"} {
@@ -141,6 +156,7 @@ func TestProperties(t *testing.T) {
 			}
 			sameResults(t, name+" shuffled", want, foldAll(t, shuffledStore, q))
 			sameResults(t, name+" every event twice", want, foldAll(t, twice, q))
+			sameResults(t, name+" every message again under another id", want, foldAll(t, redelivered, q))
 			sameResults(t, name+" another tenant with the same contacts", want, foldAll(t, withShadow, q))
 			// partitions folded apart and merged, in both orders
 			for _, n := range []int{2, 3} {

@@ -268,9 +268,6 @@ type compiled struct {
 	hours     *BusinessHours
 	hoursLoc  *time.Location
 	opts      resolvedOptions
-	// wantMessageIDs adds the message column (the Windows question names
-	// the sends outside the window).
-	wantMessageIDs bool
 	// minIndexRows is the smallest frame folded with a contact index, and
 	// minParallelRows the smallest folded on several cores: the defaults
 	// below, changed by tests only (through the compiled copy, so that

@@ -33,7 +33,6 @@ func Windows(ctx context.Context, r cm.Reader, q Query) (*WindowsResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	c.wantMessageIDs = true
 	a, err := fold(ctx, r, c, partWindows)
 	if err != nil {
 		return nil, err
