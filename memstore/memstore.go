@@ -169,9 +169,10 @@ func (s *Store) Append(ctx context.Context, events ...cm.Event) (cm.AppendResult
 	each(func(g *group, p *part) {
 		p.ids.reserve(p.n+len(g.keep), p.idOf)
 		var scratch []byte
-		for k, i := range g.keep {
-			scratch = p.add(&events[i], g.hashes[k], scratch)
+		for _, i := range g.keep {
+			scratch = p.add(&events[i], scratch)
 		}
+		p.ids.insertAll(g.hashes, p.idOf)
 	})
 	for i := range groups {
 		res.Appended += len(groups[i].keep)

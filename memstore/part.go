@@ -88,8 +88,9 @@ func (p *part) get(i uint32, e *cm.Event) {
 	decode(seg.record(j), &v, e)
 }
 
-// add appends a validated, new event (under mu).
-func (p *part) add(e *cm.Event, h uint64, scratch []byte) []byte {
+// add appends a validated, new event (under mu). Its id enters the id table
+// only with [part.index], once the whole call's events are stored.
+func (p *part) add(e *cm.Event, scratch []byte) []byte {
 	if p.n&segMask == 0 {
 		seg := &segment{}
 		if k := len(p.segs); k > 0 {
@@ -113,9 +114,7 @@ func (p *part) add(e *cm.Event, h uint64, scratch []byte) []byte {
 	seg.contacts = appendCapped(seg.contacts, contact)
 	seg.arena = append(seg.arena, scratch...)
 	seg.ends = appendCapped(seg.ends, uint32(len(seg.arena)))
-	idx := uint32(p.n)
 	p.n++
-	p.ids.insert(h, idx, p.idOf)
 	return scratch
 }
 
@@ -201,6 +200,8 @@ type idtab struct {
 	tags  []uint8
 	n     int
 	seed  maphash.Seed
+	// touched keeps insertAll's touching loads from being optimised away.
+	touched uint8
 }
 
 func tagOf(h uint64) uint8 { return uint8(h>>57) | 0x80 }
@@ -222,14 +223,32 @@ func (t *idtab) find(h uint64, id string, idOf func(uint32) string) (uint32, boo
 	}
 }
 
-// insert adds event idx, whose id hashes to h. Events are inserted in
-// index order, so the table always holds exactly events 0..n-1.
-func (t *idtab) insert(h uint64, idx uint32, idOf func(uint32) string) {
-	if (t.n+1)*4 > len(t.slots)*3 {
-		t.rehash(max(16, 2*len(t.slots)), idOf)
+// insertAll adds events t.n, t.n+1, ... whose ids hash to hs. Events are
+// inserted in index order, so the table always holds exactly events 0..n-1.
+func (t *idtab) insertAll(hs []uint64, idOf func(uint32) string) {
+	t.reserve(t.n+len(hs), idOf)
+	t.putAll(hs, uint32(t.n))
+	t.n += len(hs)
+}
+
+// putAll puts events first, first+1, ... whose ids hash to hs. The table is
+// far larger than the caches once a tenant holds millions of events, so
+// each put is a cache miss; a first pass over each 1024 hashes touches their
+// home slots with independent loads, which the CPU overlaps, and the puts
+// that follow find their lines in cache.
+func (t *idtab) putAll(hs []uint64, first uint32) {
+	mask := uint64(len(t.slots) - 1)
+	for k := 0; k < len(hs); k += 1024 {
+		chunk := hs[k:min(k+1024, len(hs))]
+		var touch uint8
+		for _, h := range chunk {
+			touch |= t.tags[h&mask]
+		}
+		t.touched |= touch
+		for j, h := range chunk {
+			t.put(h, first+uint32(k+j)+1)
+		}
 	}
-	t.put(h, idx+1)
-	t.n++
 }
 
 func (t *idtab) put(h uint64, v uint32) {
@@ -259,7 +278,12 @@ func (t *idtab) reserve(n int, idOf func(uint32) string) {
 // slots, which would jump to a random record for every entry.
 func (t *idtab) rehash(n int, idOf func(uint32) string) {
 	t.slots, t.tags = make([]uint32, n), make([]uint8, n)
-	for i := 0; i < t.n; i++ {
-		t.put(maphash.String(t.seed, idOf(uint32(i))), uint32(i)+1)
+	var hs [1024]uint64
+	for i := 0; i < t.n; i += len(hs) {
+		c := min(len(hs), t.n-i)
+		for j := range c {
+			hs[j] = maphash.String(t.seed, idOf(uint32(i+j)))
+		}
+		t.putAll(hs[:c], uint32(i))
 	}
 }
