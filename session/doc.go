@@ -89,8 +89,42 @@
 // sets the assignment to exactly the agent and team it names (an empty
 // field clears it); conversation.unassigned clears both; an assignment
 // repeating the current one changes nothing. A conversation.resolved of a
-// session that is already resolved changes nothing. An open session that
-// is never resolved stays active.
+// session that is already resolved (or has ended) changes nothing. An open
+// session that is never resolved stays active, unless an inactivity
+// timeout is set.
+//
+// With [Options.InactivityTimeout] T (positive), a session that is not
+// resolved (unassigned or assigned) ends when it has had no event for T:
+// with its latest event at L — any event the rules above give to it, in
+// either direction, reactions and lifecycle events included — and none
+// before L + T, it ends at exactly L + T (an event at that instant comes
+// after the end). Until then it keeps its state, and its assignee, as
+// without the timeout: it is active, unassigned or assigned, at every
+// instant of [L, L + T), in the snapshots, the active counts and the
+// agents' active sessions. From L + T on it is not active. Its end closes
+// the resolve cycle as a resolution would: the messages awaiting a reply
+// stay unanswered (a later reply answers nothing from before, as after a
+// resolution), the wait for a human reply ends, and the SLA clocks still
+// running stop at L + T — a first- or next-response clock or the
+// resolution clock past its target is breached, one within it is neither
+// met nor breached (the resolution clock measures no resolution). It is
+// not a resolution: it counts in no resolution number or time, the
+// session is never resolved, and no resolution is reopened. Afterwards it
+// is like a session ended 24 hours after its resolution: the contact's
+// next event starts a new derived session, and a host conversation id
+// showing up again brings the same session back (a reopening event makes
+// it active again with a new resolve cycle). A resolved session ends 24
+// hours after its resolution whatever T. A session without events after
+// its latest one whose L + T falls after the query's Now is still open at
+// Now, its SLA clocks running then (pending within their target).
+//
+// The timeout is off by default (zero): a session stays active until 24
+// hours after its resolution, as the product defines it, which suits
+// hosts that send conversation.resolved. A host that never sends it (the
+// README's example sends only messages) should set 24h: a conversation
+// then ends a day after its last event — the length of WhatsApp's
+// customer-service window — instead of staying active forever with no
+// contact ever idle.
 //
 // A session is incoming when its first message is inbound (the contact
 // wrote first).

@@ -190,6 +190,10 @@ type sess struct {
 	state      uint8
 	since      int64 // start of the current state
 	resolvedAt int64
+	// idleEnd is when the session ends by inactivity, its latest event
+	// plus the inactivity timeout (MaxInt64 without one); it matters only
+	// while the session is not resolved
+	idleEnd    int64
 	agent      uint32
 	team       uint32
 	lastBucket int32 // last bucket counted as active

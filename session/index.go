@@ -48,11 +48,14 @@ func (idx *contactIndex) restart(g int, t int64) int {
 }
 
 // indexKey is the frame memo key of a contact index.
-type indexKey struct{ derive, includeTest bool }
+type indexKey struct {
+	derive, includeTest bool
+	idle                int64
+}
 
 // contactIndexOf returns the contact index of f under c's session options.
 func contactIndexOf(c *compiled, f *frame.Frame, sc *schedule) *contactIndex {
-	key := indexKey{c.opts.derive, c.q.IncludeTest}
+	key := indexKey{c.opts.derive, c.q.IncludeTest, c.opts.idle}
 	return f.Memo(key, func() any { return buildContactIndex(c, f, sc) }).(*contactIndex)
 }
 
@@ -99,15 +102,7 @@ func buildContactIndex(c *compiled, f *frame.Frame, sc *schedule) *contactIndex 
 func (w *worker) indexContact() {
 	q := int64(math.MinInt64)
 	for i := range w.sess {
-		s := &w.sess[i]
-		switch s.state {
-		case stEnded:
-			q = max(q, s.since)
-		case stResolved:
-			q = max(q, s.resolvedAt+day)
-		default:
-			q = math.MaxInt64
-		}
+		q = max(q, w.sess[i].endsAt())
 	}
 	_, hi := w.x.f.Group(w.group)
 	w.idx.quiet[w.group] = max(q, w.x.f.Time[hi-1]+day+1)

@@ -116,11 +116,24 @@ func (w *worker) windowFilter(r int, inbox uint32) bool {
 // allEnded reports whether every session of the contact has ended by t.
 func (w *worker) allEnded(t int64) bool {
 	for _, i := range w.live {
-		if s := &w.sess[i]; s.state != stEnded && (s.state != stResolved || t < s.resolvedAt+day) {
+		if w.sess[i].endsAt() > t {
 			return false
 		}
 	}
 	return true
+}
+
+// endsAt returns when s ends unless an event of it comes first: 24 hours
+// after its resolution, at its inactivity end, never (MaxInt64) when open
+// without an inactivity timeout; for an ended session, when it ended.
+func (s *sess) endsAt() int64 {
+	switch s.state {
+	case stEnded:
+		return s.since
+	case stResolved:
+		return s.resolvedAt + day
+	}
+	return s.idleEnd
 }
 
 func (w *worker) resetContact() {
@@ -164,16 +177,32 @@ func (w *worker) touch(s *sess, r int) {
 }
 
 // find returns the session row r belongs to, creating one when the row
-// may start a session; nil when the row is outside any session.
+// may start a session; nil when the row is outside any session. With an
+// inactivity timeout, the row restarts the session's clock.
 func (w *worker) find(conv, inbox uint32, t int64, starts bool, r int) *sess {
 	// the common case: a row of the contact's latest session, still open
 	if n := len(w.sess); n > 0 {
-		if s := &w.sess[n-1]; s.state < stResolved && (conv != 0 && s.conv == conv || conv == 0 && len(w.live) == 1 &&
+		if s := &w.sess[n-1]; s.state < stResolved && t < s.idleEnd && (conv != 0 && s.conv == conv || conv == 0 && len(w.live) == 1 &&
 			w.live[0] == int32(n-1) && (inbox == 0 || s.inbox == inbox || s.inbox == 0)) {
+			if w.c.opts.idle > 0 {
+				s.idleEnd = addSat(t, w.c.opts.idle)
+			}
 			return s
 		}
 	}
-	return w.findSlow(conv, inbox, t, starts, r)
+	s := w.findSlow(conv, inbox, t, starts, r)
+	if s != nil && w.c.opts.idle > 0 {
+		s.idleEnd = addSat(t, w.c.opts.idle)
+	}
+	return s
+}
+
+// addSat returns t + d (d > 0), or MaxInt64 when that overflows.
+func addSat(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
 }
 
 func (w *worker) findSlow(conv, inbox uint32, t int64, starts bool, r int) *sess {
@@ -218,13 +247,44 @@ func (w *worker) rejoin(s *sess, t int64) *sess {
 	return s
 }
 
-// advance ends s when its 24 hours after resolution have passed by t.
+// advance ends s when its 24 hours after resolution, or its inactivity
+// timeout, have passed by t.
 func (w *worker) advance(s *sess, t int64) {
-	if s.state == stResolved && t >= s.resolvedAt+day {
+	switch {
+	case s.state == stResolved && t >= s.resolvedAt+day:
 		w.emit(s, stResolved, s.since, s.resolvedAt+day)
 		s.state, s.since = stEnded, s.resolvedAt+day
 		w.dropLive(s)
+	case s.state < stResolved && t >= s.idleEnd:
+		w.timeOut(s)
 	}
+}
+
+// timeOut ends the open session s at its inactivity end e (see
+// Options.InactivityTimeout). The resolve cycle closes as a resolution
+// closes it — the messages awaiting a reply stay unanswered, the wait for
+// a human reply ends, the first- and next-response SLA clocks stop at e
+// (breached when past their target), and so does the resolution clock,
+// breached when past its target and else not evaluated — but nothing
+// counts as a resolution; the session is active in its state until e and
+// has ended from e on.
+func (w *worker) timeOut(s *sess) {
+	e, o := s.idleEnd, &w.c.opts
+	w.slaAt(s, e, false)
+	if o.slaResolution > 0 && s.human {
+		from := s.cycleStart
+		if o.resFromSession {
+			from = s.start
+		}
+		if w.dur(from, e) > o.slaResolution {
+			s.slaMark(2, slaBreached)
+		}
+	}
+	s.waitSince, s.pendLast = noTime, noTime
+	w.pend[s.ord] = w.pend[s.ord][:0]
+	w.emit(s, s.state, s.since, e)
+	s.state, s.since = stEnded, e
+	w.dropLive(s)
 }
 
 func (w *worker) dropLive(s *sess) {
@@ -279,7 +339,7 @@ func (w *worker) newSession(conv, inbox uint32, t int64, r int) *sess {
 }
 
 // newSess is a fresh session's state before its start is set.
-var newSess = sess{state: stUnassigned, lastBucket: -1, cycleFirstIn: noTime, trigger: noTime, waitSince: noTime,
+var newSess = sess{state: stUnassigned, idleEnd: math.MaxInt64, lastBucket: -1, cycleFirstIn: noTime, trigger: noTime, waitSince: noTime,
 	firstIn: noTime, cwTrigger: noTime, cwLastBotRes: noTime, pendLast: noTime, lastResBucket: -1,
 	lastResolved: noTime, firstResponse: -1, humanFirst: -1}
 
@@ -987,10 +1047,16 @@ func (w *worker) finishContact() {
 	}
 	for i := range w.sess {
 		s := &w.sess[i]
-		if s.state == stResolved {
+		switch {
+		case s.state == stResolved:
 			w.emit(s, stResolved, s.since, s.resolvedAt+day)
-		} else if s.state != stEnded {
-			w.emit(s, s.state, s.since, math.MaxInt64)
+		case s.state == stEnded:
+		case s.idleEnd <= c.now:
+			w.timeOut(s) // ended by inactivity before now
+		default:
+			// open at now: active until its inactivity end (never without
+			// a timeout), its clocks still running at now
+			w.emit(s, s.state, s.since, s.idleEnd)
 			w.slaAt(s, c.now, true)
 		}
 		if s.match {

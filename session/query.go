@@ -146,6 +146,15 @@ const (
 type Options struct {
 	// Sessions is SessionsAuto (default) or SessionsDerive.
 	Sessions string `json:"sessions,omitempty"`
+	// InactivityTimeout, when positive, ends a session that is not
+	// resolved once it has had no event for that long: it ends exactly
+	// that long after its latest event, keeping its state until then, its
+	// waits and SLA clocks stopped as a resolution stops them, without
+	// counting as a resolution (see the package documentation, §
+	// Sessions). Zero (the default) keeps a session open until it is
+	// resolved. A host that never sends conversation.resolved should set
+	// 24h.
+	InactivityTimeout Duration `json:"inactivity_timeout,omitempty"`
 	// ResponseWindow chooses when an inbound message counts as answered:
 	// zero (default) when a reply comes before the contact's next inbound
 	// message in the session; a positive duration when a reply comes
@@ -283,6 +292,7 @@ const (
 
 type resolvedOptions struct {
 	derive          bool
+	idle            int64 // the inactivity timeout, 0 for none
 	window          int64
 	chatwootFRT     bool
 	frtAssignee     bool
@@ -410,6 +420,10 @@ func (c *compiled) compileOptions(loc *time.Location) error {
 		return err
 	}
 	r.derive = v == SessionsDerive
+	if o.InactivityTimeout < 0 {
+		return fieldError("options.inactivity_timeout", cm.ErrInvalidValue, "negative")
+	}
+	r.idle = int64(o.InactivityTimeout)
 	if o.ResponseWindow < 0 {
 		return fieldError("options.response_window", cm.ErrInvalidValue, "negative")
 	}

@@ -26,6 +26,7 @@ type sessionFlags struct {
 	options        string // JSON file of session.Options
 	compat         string
 	mode           string
+	inactivity     time.Duration
 	responseWindow time.Duration
 	hours          string
 	hoursZone      string
@@ -53,6 +54,7 @@ func (f *sessionFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.options, "options", "", "definition options, a JSON file of session.Options (the flags below override it)")
 	fs.StringVar(&f.compat, "compat", "", "chatwoot: reproduce Chatwoot's report definitions (and its Sunday weeks unless -week-start is given)")
 	fs.StringVar(&f.mode, "sessions", "", "auto (keep the host's conversation ids; default) or derive (derive every session from messages)")
+	fs.DurationVar(&f.inactivity, "inactivity", 0, "end a session that is not resolved after this long without an event, e.g. 24h for hosts that never send conversation.resolved (default: sessions stay open until resolved)")
 	fs.DurationVar(&f.responseWindow, "response-window", 0, "an inbound message is answered by a reply within this duration (default: before the contact's next message)")
 	fs.StringVar(&f.hours, "hours", "", "business hours, e.g. 'mon-fri 09:00-12:00,13:00-18:00; sat 10:00-14:00': durations count working time only")
 	fs.StringVar(&f.hoursZone, "hours-tz", "", "time zone of -hours (default: the tenant's, -tz)")
@@ -107,6 +109,9 @@ func (f *sessionFlags) query(s scope, allowLong, weekStartSet bool) (session.Que
 	}
 	if f.mode != "" {
 		q.Options.Sessions = f.mode
+	}
+	if f.inactivity != 0 {
+		q.Options.InactivityTimeout = session.Duration(f.inactivity)
 	}
 	if f.responseWindow != 0 {
 		q.Options.ResponseWindow = session.Duration(f.responseWindow)

@@ -120,6 +120,7 @@ func TestSessionsBadInput(t *testing.T) {
 		{cliArgs("agents", "-holidays", "2026-12-25"), `-holidays and -hours-tz need -hours`},
 		{cliArgs("sessions", "-channel", "fax"), `session: filter.channels[0]: unknown value: "fax"`},
 		{cliArgs("sessions", "-options", "/nonexistent.json"), `-options: open /nonexistent.json`},
+		{cliArgs("sessions", "-inactivity", "-1h"), `session: options.inactivity_timeout: invalid value: negative`},
 	} {
 		code, _, errs := runCLI(t, sessionsInput, c.args...)
 		if code != 1 || !strings.Contains(errs, c.want) {
@@ -128,6 +129,57 @@ func TestSessionsBadInput(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "", "sessions", "-response-window", "soon"); code != 2 {
 		t.Errorf("a bad duration flag: exit %d, want 2", code)
+	}
+}
+
+// -inactivity ends sessions without an event for that long: at the end of
+// 2 Nov, c1's v1 is resolved (since 09:30, active until 3 Nov 09:30) and
+// c2's session, last event 10:03, open without the flag and ended at
+// 11:03 with -inactivity 1h.
+func TestSessionsInactivity(t *testing.T) {
+	end := func(extra ...string) (active, resolved, idle int) {
+		t.Helper()
+		code, out, errs := runCLI(t, sessionsInput, cliArgs("sessions", append(extra, "-format", "json")...)...)
+		var doc struct {
+			Overview struct {
+				End struct {
+					Active   int `json:"active"`
+					Resolved int `json:"resolved"`
+					Idle     int `json:"idle_contacts"`
+				} `json:"end"`
+			} `json:"overview"`
+			Options struct {
+				Inactivity string `json:"inactivity_timeout"`
+			} `json:"options"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &doc) != nil {
+			t.Fatalf("%v: exit %d: %s\n%s", extra, code, errs, out)
+		}
+		if len(extra) > 0 && doc.Options.Inactivity != "1h0m0s" {
+			t.Errorf("options echoed: %+v", doc.Options)
+		}
+		e := doc.Overview.End
+		return e.Active, e.Resolved, e.Idle
+	}
+	if a, r, i := end(); a != 2 || r != 1 || i != 0 {
+		t.Errorf("without -inactivity: active %d resolved %d idle %d, want 2 1 0", a, r, i)
+	}
+	if a, r, i := end("-inactivity", "1h"); a != 1 || r != 1 || i != 1 {
+		t.Errorf("-inactivity 1h: active %d resolved %d idle %d, want 1 1 1", a, r, i)
+	}
+}
+
+// -allow-long-range reaches the engine: a period of 93 days is refused
+// without it and answered with it.
+func TestSessionsLongRange(t *testing.T) {
+	long := []string{"-tenant", "acme", "-tz", "UTC", "-from", "2026-08-02", "-to", "2026-11-02"}
+	for _, cmd := range []string{"sessions", "agents"} {
+		if code, _, errs := runCLI(t, sessionsInput, append([]string{cmd}, long...)...); code != 1 || !strings.Contains(errs, "range too long") {
+			t.Errorf("%s without -allow-long-range: exit %d, %s", cmd, code, errs)
+		}
+		if code, _, errs := runCLI(t, sessionsInput, append([]string{cmd, "-allow-long-range"}, long...)...); code != 0 {
+			t.Errorf("%s -allow-long-range: exit %d, %s", cmd, code, errs)
+		}
 	}
 }
 
