@@ -73,6 +73,9 @@ type Accumulator struct {
 	windows []OpenWindow
 	outside []OutsideSend
 	list    []SessionRow
+
+	// bufs recycles the buffers of durations (nil: none); see bufPools
+	bufs *bufPools
 }
 
 // NewAccumulator returns an empty accumulator for q, or q's validation
@@ -148,6 +151,7 @@ func fold(ctx context.Context, r cm.Reader, c *compiled, p parts) (*Accumulator,
 		if err != nil {
 			return nil, fmt.Errorf("session: %w", err)
 		}
+		a.bufs = framePools(f)
 		if err := a.foldFrameCtx(ctx, f); err != nil {
 			return nil, err
 		}
@@ -214,13 +218,13 @@ func (a *Accumulator) absorb(o *Accumulator) { a.merge(o, true) }
 // merge adds o into a; with steal set, o is left unusable.
 func (a *Accumulator) merge(o *Accumulator, steal bool) {
 	if a.parts&partOverview != 0 {
-		a.ov.merge(&o.ov, steal)
+		a.ov.merge(&o.ov, steal, a.bufs)
 	}
 	if a.parts&partAgents != 0 {
-		mergePerfMap(a.agents, o.agents, steal)
-		mergePerfMap(a.teams, o.teams, steal)
-		mergePerfMap(a.inboxes, o.inboxes, steal)
-		a.all.merge(o.all, steal)
+		mergePerfMap(a.agents, o.agents, steal, a.bufs)
+		mergePerfMap(a.teams, o.teams, steal, a.bufs)
+		mergePerfMap(a.inboxes, o.inboxes, steal, a.bufs)
+		a.all.merge(o.all, steal, a.bufs)
 		for k := range o.pairs {
 			a.pairs[k] = struct{}{}
 		}
@@ -333,7 +337,7 @@ func addInts(a, b []int) {
 	}
 }
 
-func (o *overviewAcc) merge(p *overviewAcc, steal bool) {
+func (o *overviewAcc) merge(p *overviewAcc, steal bool, bufs *bufPools) {
 	for _, x := range [][2][]int{{o.activeSessions, p.activeSessions}, {o.newSessions, p.newSessions},
 		{o.newIncoming, p.newIncoming}, {o.contacts, p.contacts}, {o.newContacts, p.newContacts},
 		{o.activeContacts, p.activeContacts}, {o.received, p.received}, {o.mpsNum, p.mpsNum},
@@ -351,8 +355,8 @@ func (o *overviewAcc) merge(p *overviewAcc, steal bool) {
 	o.contactsTotal += p.contactsTotal
 	o.activeContactsTotal += p.activeContactsTotal
 	for i := range o.respTime {
-		o.respTime[i].mergeFrom(&p.respTime[i], steal)
-		o.firstResp[i].mergeFrom(&p.firstResp[i], steal)
+		o.respTime[i].mergeFrom(&p.respTime[i], steal, bufs)
+		o.firstResp[i].mergeFrom(&p.firstResp[i], steal, bufs)
 		o.snaps[i].add(&p.snaps[i])
 		o.cost[i].merge(&p.cost[i])
 	}
@@ -362,22 +366,25 @@ func (o *overviewAcc) merge(p *overviewAcc, steal bool) {
 }
 
 // recycle offers a's buffers of durations for recycling by the next
-// question (see durBufs), once its results have been extracted; a must not
-// be used again.
+// question on the same frame (see bufPools), once its results have been
+// extracted; a must not be used again.
 func (a *Accumulator) recycle() {
+	if a.bufs == nil {
+		return
+	}
 	if a.parts&partOverview != 0 {
 		for i := range a.ov.respTime {
-			a.ov.respTime[i].recycle()
-			a.ov.firstResp[i].recycle()
+			a.ov.respTime[i].recycle(a.bufs)
+			a.ov.firstResp[i].recycle(a.bufs)
 		}
 	}
 	if a.parts&partAgents != 0 {
 		for _, m := range []map[string]*perfAcc{a.agents, a.teams, a.inboxes, {"": a.all}} {
 			for _, p := range m {
 				for i := range p.frt {
-					p.frt[i].recycle()
-					p.reply[i].recycle()
-					p.resTime[i].recycle()
+					p.frt[i].recycle(a.bufs)
+					p.reply[i].recycle(a.bufs)
+					p.resTime[i].recycle(a.bufs)
 				}
 			}
 		}
@@ -401,7 +408,7 @@ func newPerf(n int) *perfAcc {
 		frt: make([]durs, n), reply: make([]durs, n), resTime: make([]durs, n)}
 }
 
-func (p *perfAcc) merge(o *perfAcc, steal bool) {
+func (p *perfAcc) merge(o *perfAcc, steal bool, bufs *bufPools) {
 	p.activeNow += o.activeNow
 	p.activeEnd += o.activeEnd
 	addInts(p.assigned, o.assigned)
@@ -409,9 +416,9 @@ func (p *perfAcc) merge(o *perfAcc, steal bool) {
 	addInts(p.msgs, o.msgs)
 	addInts(p.resolutions, o.resolutions)
 	for i := range p.frt {
-		p.frt[i].mergeFrom(&o.frt[i], steal)
-		p.reply[i].mergeFrom(&o.reply[i], steal)
-		p.resTime[i].mergeFrom(&o.resTime[i], steal)
+		p.frt[i].mergeFrom(&o.frt[i], steal, bufs)
+		p.reply[i].mergeFrom(&o.reply[i], steal, bufs)
+		p.resTime[i].mergeFrom(&o.resTime[i], steal, bufs)
 	}
 	for i := range p.sla {
 		p.sla[i].met += o.sla[i].met
@@ -422,17 +429,17 @@ func (p *perfAcc) merge(o *perfAcc, steal bool) {
 
 func (p *perfAcc) clone() *perfAcc {
 	c := newPerf(len(p.msgs))
-	c.merge(p, false)
+	c.merge(p, false, nil)
 	return c
 }
 
 // mergePerfMap merges src into dst; with steal set, dst may take src's
-// rows.
-func mergePerfMap(dst, src map[string]*perfAcc, steal bool) {
+// rows (and offers the buffers it does not keep to bufs).
+func mergePerfMap(dst, src map[string]*perfAcc, steal bool, bufs *bufPools) {
 	for k, v := range src {
 		switch d := dst[k]; {
 		case d != nil:
-			d.merge(v, steal)
+			d.merge(v, steal, bufs)
 		case steal:
 			dst[k] = v
 		default:

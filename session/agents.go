@@ -153,7 +153,7 @@ func (a *Accumulator) Agents() *AgentsResult {
 		sum := newPerf(c.buckets.Len())
 		for _, ag := range m {
 			if p := a.agents[ag]; p != nil {
-				sum.merge(p, false)
+				sum.merge(p, false, nil)
 			}
 		}
 		res.TeamMembers = append(res.TeamMembers, TeamMembers{Team: t, Members: m, Performance: a.perf(t, sum)})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	cm "github.com/convometrics/convometrics"
+	"github.com/convometrics/convometrics/internal/frame"
 )
 
 // durs collects durations exactly, like cm.Durations, but summarises them
@@ -14,50 +15,87 @@ import (
 // value is empty.
 type durs struct{ v []int64 }
 
-func (d *durs) add(ns int64) {
+// add adds a duration, taking d's first buffer from p (nil: a new one).
+func (d *durs) add(ns int64, p *bufPools) {
 	if d.v == nil {
-		d.v = takeDurBuf()
+		d.v = p.take()
 	}
 	d.v = append(d.v, ns)
 }
 
 func (d *durs) merge(o *durs) { d.v = append(d.v, o.v...) }
 
-// durBufs recycles the buffers of durations from one question to the next
-// (see [Accumulator.recycle]): a large tenant's response times are
-// megabytes, which each question would otherwise take fresh from the
-// heap.
-var durBufs sync.Pool // of *[]int64, empty
+// bufPools recycles the buffers of durations from one question to the
+// next on the same frame (see [Accumulator.recycle]): a large tenant's
+// response times are megabytes, which each question would otherwise take
+// fresh from the heap. They live in the frame's memo (framePools), as long
+// as the frame, so that the package keeps no state of its own; a nil
+// *bufPools recycles nothing. The buffers hold no data: they are emptied
+// before they are offered.
+type bufPools struct {
+	durs   sync.Pool // of *[]int64, empty
+	concat sync.Pool // of *[]int64, empty: the durations of a whole range
+}
+
+// poolsKey is the frame memo key of the buffer pools.
+type poolsKey struct{}
+
+// framePools returns the buffer pools of questions on f.
+func framePools(f *frame.Frame) *bufPools {
+	return f.Memo(poolsKey{}, func() any { return new(bufPools) }).(*bufPools)
+}
 
 // minDurBuf is the smallest buffer worth recycling.
 const minDurBuf = 256
 
-// takeDurBuf returns an empty recycled buffer, or nil.
-func takeDurBuf() []int64 {
-	if p, _ := durBufs.Get().(*[]int64); p != nil {
-		return (*p)[:0]
+// take returns an empty recycled buffer, or nil.
+func (p *bufPools) take() []int64 {
+	if p == nil {
+		return nil
+	}
+	if b, _ := p.durs.Get().(*[]int64); b != nil {
+		return (*b)[:0]
 	}
 	return nil
 }
 
-// putDurBuf offers v's buffer for recycling; v must not be used again.
-func putDurBuf(v []int64) {
-	if cap(v) >= minDurBuf {
+// put offers v's buffer for recycling; v must not be used again.
+func (p *bufPools) put(v []int64) {
+	if p != nil && cap(v) >= minDurBuf {
 		v = v[:0]
-		durBufs.Put(&v)
+		p.durs.Put(&v)
 	}
 }
 
-// recycle offers the buffers of d for recycling and empties d.
-func (d *durs) recycle() {
-	putDurBuf(d.v)
+// takeConcat returns an empty buffer for the durations of a whole range.
+func (p *bufPools) takeConcat() *[]int64 {
+	if p != nil {
+		if b, _ := p.concat.Get().(*[]int64); b != nil {
+			return b
+		}
+	}
+	return new([]int64)
+}
+
+// putConcat offers a buffer of takeConcat for recycling, emptied.
+func (p *bufPools) putConcat(b *[]int64) {
+	if p != nil {
+		*b = (*b)[:0]
+		p.concat.Put(b)
+	}
+}
+
+// recycle offers the buffers of d to p and empties d.
+func (d *durs) recycle(p *bufPools) {
+	p.put(d.v)
 	d.v = nil
 }
 
 // mergeFrom merges o into d; with steal set, o is left empty and d may take
 // its buffer: the longer of the two is kept and the shorter appended to it
-// (the durations are a multiset, their order never matters).
-func (d *durs) mergeFrom(o *durs, steal bool) {
+// (the durations are a multiset, their order never matters) and offered
+// to p.
+func (d *durs) mergeFrom(o *durs, steal bool, p *bufPools) {
 	if !steal {
 		d.merge(o)
 		return
@@ -66,7 +104,7 @@ func (d *durs) mergeFrom(o *durs, steal bool) {
 		d.v, o.v = o.v, d.v
 	}
 	d.v = append(d.v, o.v...)
-	o.recycle()
+	o.recycle(p)
 }
 
 // stats summarises the durations as cm.DurationStats defines: mean

@@ -21,7 +21,7 @@ func TestDursMatchRootStats(t *testing.T) {
 			if i%7 == 0 {
 				v = int64(time.Minute) // repeats
 			}
-			d.add(v)
+			d.add(v, nil)
 			ref.Add(time.Duration(v))
 		}
 		got, want := d.stats(), ref.Stats()
@@ -38,7 +38,7 @@ func TestDursMatchRootStats(t *testing.T) {
 	var d durs
 	big := int64(200 * 365 * 24 * time.Hour)
 	for i := 0; i < 10; i++ {
-		d.add(big + int64(i))
+		d.add(big+int64(i), nil)
 	}
 	if s := d.stats(); int64(s.Mean) != big+4 || int64(s.Median) != big+4 || int64(s.P90) != big+8 {
 		t.Errorf("large: %+v", s)

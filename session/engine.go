@@ -475,6 +475,7 @@ func (a *Accumulator) foldFrameCtx(ctx context.Context, f *frame.Frame) error {
 	var next atomic.Int64
 	inParallel(nw, func(wi int) {
 		ra := newAcc(a.c, a.parts)
+		ra.bufs = a.bufs
 		w := newWorker(a.c, x, ra, a.sched)
 		for {
 			i := int(next.Add(1) - 1)

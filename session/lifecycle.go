@@ -544,7 +544,7 @@ func (w *worker) answer(s *sess, t int64) {
 		d := w.dur(s.firstIn, t)
 		s.firstResponse = d
 		if w.ov && s.startIn >= 0 {
-			w.a.ov.firstResp[s.startIn].add(d)
+			w.a.ov.firstResp[s.startIn].add(d, w.a.bufs)
 		}
 	}
 	win := w.c.opts.window
@@ -555,7 +555,7 @@ func (w *worker) answer(s *sess, t int64) {
 			s.pendLast = noTime
 			if b := w.bucket(m); b >= 0 && w.ov {
 				w.a.ov.respNum[b]++
-				w.a.ov.respTime[b].add(w.dur(m, t))
+				w.a.ov.respTime[b].add(w.dur(m, t), w.a.bufs)
 			}
 		}
 		return
@@ -570,7 +570,7 @@ func (w *worker) answer(s *sess, t int64) {
 		}
 		if b := w.bucket(m); b >= 0 && w.ov {
 			w.a.ov.respNum[b]++
-			w.a.ov.respTime[b].add(w.dur(m, t))
+			w.a.ov.respTime[b].add(w.dur(m, t), w.a.bufs)
 		}
 	}
 	w.pend[s.ord] = p[:0]
@@ -628,7 +628,7 @@ func (w *worker) humanReply(s *sess, r int, t int64) {
 	if w.ag && b >= 0 {
 		for _, p := range w.credited(replier, team, s.inbox) {
 			if p != nil {
-				p.reply[b].add(d)
+				p.reply[b].add(d, w.a.bufs)
 			}
 		}
 	}
@@ -649,7 +649,7 @@ func (w *worker) firstResponse(s *sess, replier, team uint32, b int, d int64) {
 	if w.ag && b >= 0 {
 		for _, p := range w.credited(replier, team, s.inbox) {
 			if p != nil {
-				p.frt[b].add(d)
+				p.frt[b].add(d, w.a.bufs)
 			}
 		}
 	}
@@ -815,7 +815,7 @@ func (w *worker) resolve(s *sess, r int, t int64, code uint16) {
 			}
 			for _, p := range w.credited(credited, team, s.inbox) {
 				if p != nil {
-					p.resTime[b].add(d)
+					p.resTime[b].add(d, w.a.bufs)
 					if !o.countSessions {
 						p.resolutions[b]++
 					}

@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -184,9 +183,6 @@ func (a *Accumulator) rated(num, den []int) Rated {
 	return Rated{Total: cm.RateOf(n, d), Series: s}
 }
 
-// concat is a pool of buffers for the durations of a whole range.
-var concat = sync.Pool{New: func() any { return new([]int64) }}
-
 func (a *Accumulator) timed(ds []durs) Timed { return a.timedAll(ds)[0] }
 
 // timedAll summarises each set of durations over the range and per bucket.
@@ -204,7 +200,7 @@ func (a *Accumulator) timedAll(sets ...[]durs) []Timed {
 	n := 0
 	for k, ds := range sets {
 		out[k].Series = cm.NewSeries[cm.DurationStats](a.c.buckets)
-		buf := concat.Get().(*[]int64)
+		buf := a.bufs.takeConcat()
 		all := &durs{v: (*buf)[:0]}
 		for i := range ds {
 			all.merge(&ds[i])
@@ -232,8 +228,7 @@ func (a *Accumulator) timedAll(sets ...[]durs) []Timed {
 		}
 	}
 	for _, buf := range bufs {
-		*buf = (*buf)[:0]
-		concat.Put(buf)
+		a.bufs.putConcat(buf)
 	}
 	return out
 }
