@@ -171,3 +171,33 @@ func ExampleFold() {
 	fmt.Println(total.Overview().NewSessions.Total)
 	// Output: 1
 }
+
+// A host that sends only messages (no conversation.resolved): with
+// InactivityTimeout 24h a conversation ends a day after its last event,
+// and the contact is idle from then on; without it the session would stay
+// active for ever.
+func ExampleOptions_inactivityTimeout() {
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	s := memstore.New()
+	if _, err := s.Append(context.Background(),
+		cm.Event{ID: "e1", Tenant: "acme", Type: cm.MessageReceived, Time: at, Contact: "905551112233"},
+		cm.Event{ID: "e2", Tenant: "acme", Type: cm.MessageSent, Time: at.Add(time.Minute), Contact: "905551112233", Sender: cm.SenderBot},
+	); err != nil {
+		fmt.Println(err)
+		return
+	}
+	q := session.Query{Tenant: "acme", Range: cm.Range{From: at.Add(-9 * time.Hour), To: at.Add(15 * time.Hour).AddDate(0, 0, 6)}}
+	for _, timeout := range []time.Duration{0, 24 * time.Hour} {
+		q.Options.InactivityTimeout = session.Duration(timeout)
+		ov, err := session.Overview(context.Background(), s, q)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("timeout %v: active at the end %d, idle %d, active sessions by day %v\n", timeout, ov.End.Active, ov.End.IdleContacts,
+			[]int{ov.ActiveSessions.Series[0].Value, ov.ActiveSessions.Series[1].Value, ov.ActiveSessions.Series[2].Value})
+	}
+	// Output:
+	// timeout 0s: active at the end 1, idle 0, active sessions by day [1 1 1]
+	// timeout 24h0m0s: active at the end 0, idle 1, active sessions by day [1 1 0]
+}
