@@ -186,7 +186,7 @@ func ExampleOptions_inactivityTimeout() {
 		fmt.Println(err)
 		return
 	}
-	q := session.Query{Tenant: "acme", Range: cm.Range{From: at.Add(-9 * time.Hour), To: at.Add(15 * time.Hour).AddDate(0, 0, 6)}}
+	q := session.Query{Tenant: "acme", Range: cm.Range{From: at.Add(-9 * time.Hour), To: at.Add(15*time.Hour).AddDate(0, 0, 6)}}
 	for _, timeout := range []time.Duration{0, 24 * time.Hour} {
 		q.Options.InactivityTimeout = session.Duration(timeout)
 		ov, err := session.Overview(context.Background(), s, q)

@@ -62,15 +62,6 @@ func extract(a *Accumulator) allResults {
 	return allResults{a.Overview(), a.Agents(), a.Assist(), a.Windows(), a.Sessions()}
 }
 
-func foldAll(t *testing.T, r cm.Reader, q Query) allResults {
-	t.Helper()
-	a, err := Fold(context.Background(), r, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return extract(a)
-}
-
 // Settings of the compiled query's test hooks: the smallest frame folded
 // with a contact index (indexRows) and on several cores (parallelRows).
 const (
