@@ -110,10 +110,13 @@
 // met nor breached (the resolution clock measures no resolution). It is
 // not a resolution: it counts in no resolution number or time, the
 // session is never resolved, and no resolution is reopened. Afterwards it
-// is like a session ended 24 hours after its resolution: the contact's
-// next event starts a new derived session, and a host conversation id
-// showing up again brings the same session back (a reopening event makes
-// it active again with a new resolve cycle). A resolved session ends 24
+// is like a session ended 24 hours after its resolution: a derived
+// session is over, so the contact's next inbound message (not a
+// reaction), conversation.opened or conversation.reopened starts a new
+// one and other events until then are outside any session; a host
+// conversation id showing up again brings the same session back (a
+// reopening event makes it active again with a new resolve cycle, other
+// events join it without reopening it). A resolved session ends 24
 // hours after its resolution whatever T. A session without events after
 // its latest one whose L + T falls after the query's Now is still open at
 // Now, its SLA clocks running then (pending within their target).
@@ -130,7 +133,7 @@
 // wrote first).
 //
 // A resolve cycle runs from the session's start, or from the reopening that
-// began it, to its resolution.
+// began it, to its resolution (or its inactivity end).
 //
 // # Filters
 //
@@ -174,9 +177,10 @@
 //     session: of three messages in a row followed by one reply only the
 //     third is answered. With [Options.ResponseWindow] set, a message is
 //     answered when a reply comes within that duration of it, whatever came
-//     in between. A resolution ends every wait: a reply after it answers
-//     nothing from before. The rate is credited to the bucket of the
-//     inbound message, and a reply after the end of the range still counts.
+//     in between. A resolution ends every wait, and so does an inactivity
+//     end: a reply after it answers nothing from before. The rate is
+//     credited to the bucket of the inbound message, and a reply after the
+//     end of the range still counts.
 //   - ResponseTime: for each answered message, the time from it to the
 //     first reply after it.
 //   - FirstResponse: for each session that started in the range and in
@@ -258,9 +262,9 @@
 //     session's.
 //   - ReplyTime: after the cycle's first response, each later wait of the
 //     contact for a human: from the first inbound message after an agent
-//     reply to the next agent reply. A resolution ends the wait unanswered;
-//     a bot reply ends it only with ReplyWaitEndsOnBot. Credited like
-//     FirstResponse.
+//     reply to the next agent reply. A resolution (or an inactivity end)
+//     ends the wait unanswered; a bot reply ends it only with
+//     ReplyWaitEndsOnBot. Credited like FirstResponse.
 //   - Resolutions: conversation.resolved events in the range that resolved
 //     a session, credited to the resolver (the agent on the event; a
 //     resolution without an agent is the bot's and is not human work), or
