@@ -79,7 +79,9 @@ func overviewOurs(ctx context.Context, w *workload) ([]string, error) {
 // (acme, whose events without one are only campaign and broadcast sends),
 // a session is a (contact, conversation) and starts at its first event of
 // the session engine's types; a new contact is one whose first inbound
-// message ever is in the range.
+// message ever is in the range. The engine counts a message id once per
+// contact (a message stored under two event ids); the demo workload never
+// repeats a message id, so the SQL does not deduplicate them.
 func overviewDuck(ctx context.Context, w *workload) ([]string, error) {
 	_, r, err := overviewRange(ctx, w)
 	if err != nil {
