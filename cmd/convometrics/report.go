@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/credits"
@@ -25,15 +28,34 @@ type reportInput struct {
 	// shipped with convometrics (the default).
 	card    *credits.RateCard
 	example bool
+	// inactivity is the sessions' InactivityTimeout (0: off).
+	inactivity time.Duration
 }
 
-// newReportInput loads the rate card named by rates ("" for the example card).
-func newReportInput(ds *dataset, s scope, rates string) (*reportInput, error) {
-	card, example, err := (&creditsFlags{rates: rates}).card()
+// reportFlags are the flags of the report itself, shared by report and
+// webhooks -report.
+type reportFlags struct {
+	rates      string
+	inactivity time.Duration
+}
+
+// register registers the report flags; inactivity is the default of
+// -inactivity.
+func (f *reportFlags) register(fs *flag.FlagSet, inactivity time.Duration) {
+	fs.StringVar(&f.rates, "rates", "", "rate card pricing the credits section and the conversation cost (default: the example card shipped with convometrics, illustrative prices)")
+	fs.DurationVar(&f.inactivity, "inactivity", inactivity, "end a session that is not resolved after this long without an event (0: sessions stay open until resolved)")
+}
+
+// newReportInput loads the rate card named by f ("" for the example card).
+func newReportInput(ds *dataset, s scope, f reportFlags) (*reportInput, error) {
+	if f.inactivity < 0 {
+		return nil, fmt.Errorf("-inactivity: %v is negative", f.inactivity)
+	}
+	card, example, err := (&creditsFlags{rates: f.rates}).card()
 	if err != nil {
 		return nil, err
 	}
-	return &reportInput{ds: ds, scope: s, card: card, example: example}, nil
+	return &reportInput{ds: ds, scope: s, card: card, example: example, inactivity: f.inactivity}, nil
 }
 
 // sectionFunc computes one section; it returns nil when it has nothing to show.
@@ -53,9 +75,9 @@ func reportSections() []sectionFunc {
 }
 
 func runReport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "report", "[-demo | file] [-tenant T] [-preset P | -from D -to D] [-rates card.json|card.csv] [-format text|json|csv]")
-	var rates string
-	fs.StringVar(&rates, "rates", "", "rate card pricing the credits section and the conversation cost (default: the example card shipped with convometrics, illustrative prices)")
+	fs := newFlags(e, "report", "[-demo | file] [-tenant T] [-preset P | -from D -to D] [-rates card.json|card.csv] [-inactivity 24h] [-format text|json|csv]")
+	var rf reportFlags
+	rf.register(fs, 0)
 	var cf engineFlags
 	cf.register(fs)
 	if err := cf.parse(fs, args); err != nil {
@@ -65,13 +87,13 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printReport(ctx, e.stdout, &cf.out, ds, s, rates)
+	return printReport(ctx, e.stdout, &cf.out, ds, s, rf)
 }
 
-// printReport computes every section of the report of ds in scope s, with
-// the rate card named by rates ("" for the example card), and writes it.
-func printReport(ctx context.Context, w io.Writer, out *outputFlags, ds *dataset, s scope, rates string) error {
-	ri, err := newReportInput(ds, s, rates)
+// printReport computes every section of the report of ds in scope s, as f
+// asks, and writes it.
+func printReport(ctx context.Context, w io.Writer, out *outputFlags, ds *dataset, s scope, f reportFlags) error {
+	ri, err := newReportInput(ds, s, f)
 	if err != nil {
 		return err
 	}

@@ -328,6 +328,7 @@ func sessionSection(ctx context.Context, in *reportInput) (*section, error) {
 	// resolved; the report does not check it again.
 	q := session.Query{Tenant: s.Tenant, Range: s.Range, Now: s.Now, Calendar: s.Calendar(), Granularity: s.Granularity,
 		IncludeTest: s.IncludeTest, AllowLongRange: true}
+	q.Options.InactivityTimeout = session.Duration(in.inactivity)
 	costs, err := messageCosts(ctx, in.ds, s, in.card)
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	cm "github.com/convometrics/convometrics"
 	"github.com/convometrics/convometrics/whatsapp"
@@ -58,8 +59,13 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 	toReport := fs.Bool("report", false, "print the report of the events instead of writing them (takes the report flags below)")
 	var sc scopeFlags
 	var out outputFlags
+	var rf reportFlags
 	sc.register(fs)
 	out.register(fs)
+	// WhatsApp webhooks never resolve a conversation: with -report,
+	// sessions end after a day without an event unless -inactivity says
+	// otherwise.
+	rf.register(fs, 24*time.Hour)
 	if err := parseFormat(fs, args, &out); err != nil {
 		return err
 	}
@@ -81,7 +87,7 @@ func runWebhooks(ctx context.Context, e *env, args []string) error {
 
 	var sink webhookSink
 	if *toReport {
-		sink = newReportSink()
+		sink = newReportSink(rf)
 	} else {
 		sink = &jsonlSink{enc: cm.NewEncoder(e.stdout)}
 	}
@@ -236,10 +242,13 @@ func (s *jsonlSink) finish(context.Context, *env, *scopeFlags, *outputFlags) err
 
 // reportSink stores events in memory, one append per body as a webhook
 // handler would, and prints the report at the end.
-type reportSink struct{ ds *dataset }
+type reportSink struct {
+	ds    *dataset
+	flags reportFlags
+}
 
-func newReportSink() *reportSink {
-	return &reportSink{ds: newDataset(false)}
+func newReportSink(f reportFlags) *reportSink {
+	return &reportSink{ds: newDataset(false), flags: f}
 }
 
 func (s *reportSink) add(ctx context.Context, events []cm.Event) error {
@@ -251,5 +260,5 @@ func (s *reportSink) finish(ctx context.Context, e *env, sc *scopeFlags, out *ou
 	if err != nil {
 		return err
 	}
-	return printReport(ctx, e.stdout, out, s.ds, scope, "")
+	return printReport(ctx, e.stdout, out, s.ds, scope, s.flags)
 }

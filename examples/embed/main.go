@@ -28,7 +28,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ov, err := session.Overview(ctx, store, session.Query{Tenant: "acme", Range: rng, Calendar: cal})
+	// This host sends messages but never conversation.resolved: end a
+	// session after 24 hours without an event.
+	opts := session.Options{InactivityTimeout: session.Duration(24 * time.Hour)}
+	ov, err := session.Overview(ctx, store, session.Query{Tenant: "acme", Range: rng, Calendar: cal, Options: opts})
 	if err != nil {
 		log.Fatal(err)
 	}
