@@ -127,6 +127,12 @@ type Options struct {
 	// Goals are what the goals route evaluates; nil means
 	// goals.DefaultGoals for the range.
 	Goals []goals.Goal
+	// Sessions choose the session engine's variants for the overview,
+	// agents, assist and windows routes; the zero value is the package's
+	// definitions. A host that never sends conversation.resolved (events
+	// straight from WhatsApp webhooks) should set InactivityTimeout, e.g.
+	// 24h, or its sessions never end.
+	Sessions session.Options
 	// Now is the clock presets count back from (time.Now when nil).
 	Now func() time.Time
 	// Logger receives store errors (slog.Default when nil).
@@ -357,7 +363,8 @@ func (h *Handler) parse(r *http.Request, tenant, name string) (*request, error) 
 // sessionQuery is the session engine's query for q, with the conversation
 // cost priced by the rate card when there is one.
 func (h *Handler) sessionQuery(ctx context.Context, q *request) (session.Query, error) {
-	sq := session.Query{Tenant: q.Tenant, Range: q.Range, Now: q.Now, Calendar: q.cal, Granularity: q.Granularity, IncludeTest: q.IncludeTest}
+	sq := session.Query{Tenant: q.Tenant, Range: q.Range, Now: q.Now, Calendar: q.cal, Granularity: q.Granularity, IncludeTest: q.IncludeTest,
+		Options: h.opts.Sessions}
 	if q.Now.After(q.Range.To) {
 		sq.Now = time.Time{} // the end of the range
 	}

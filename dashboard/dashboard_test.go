@@ -17,6 +17,7 @@ import (
 	"github.com/convometrics/convometrics/credits"
 	"github.com/convometrics/convometrics/dashboard"
 	"github.com/convometrics/convometrics/memstore"
+	"github.com/convometrics/convometrics/session"
 	"github.com/shopspring/decimal"
 )
 
@@ -218,5 +219,43 @@ func TestStoreErrorIsHidden(t *testing.T) {
 	rec := get(t, h, "/acme/overview", "")
 	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "disk") {
 		t.Errorf("%d %q: want 500 without the store's message", rec.Code, rec.Body)
+	}
+}
+
+// Options.Sessions reach the session routes. The fixture never resolves a
+// conversation: at Now (18:00) v1 (last event 10:30) and v2 (11:00) are
+// both still active without a timeout, and both ended (at 11:30 and 12:00)
+// with InactivityTimeout 1h, which leaves c1 and c2 idle.
+func TestSessionOptions(t *testing.T) {
+	end := func(opts session.Options) session.Snapshot {
+		t.Helper()
+		h, err := dashboard.New(dashboard.Options{
+			Reader:    fixture(t),
+			Authorize: dashboard.RequireRole(roles),
+			Calendar: func(ctx context.Context, tenant string) (cm.Calendar, error) {
+				return cm.NewCalendar(istanbul), nil
+			},
+			Sessions: opts,
+			Now:      func() time.Time { return time.Date(2026, 11, 2, 18, 0, 0, 0, istanbul) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := get(t, h, "/acme/overview", "admin")
+		var doc struct {
+			Result struct {
+				End session.Snapshot `json:"end"`
+			} `json:"result"`
+		}
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
+			t.Fatalf("%d: %s", rec.Code, rec.Body)
+		}
+		return doc.Result.End
+	}
+	if e := end(session.Options{}); e.Active != 2 || e.IdleContacts != 0 {
+		t.Errorf("no timeout: active %d idle %d, want 2 0", e.Active, e.IdleContacts)
+	}
+	if e := end(session.Options{InactivityTimeout: session.Duration(time.Hour)}); e.Active != 0 || e.IdleContacts != 2 || e.Resolved != 0 {
+		t.Errorf("timeout 1h: active %d idle %d resolved %d, want 0 2 0", e.Active, e.IdleContacts, e.Resolved)
 	}
 }

@@ -49,6 +49,7 @@ import (
 	"github.com/convometrics/convometrics/credits"
 	"github.com/convometrics/convometrics/dashboard"
 	"github.com/convometrics/convometrics/memstore"
+	"github.com/convometrics/convometrics/session"
 	"github.com/convometrics/convometrics/whatsapp"
 )
 
@@ -102,6 +103,9 @@ func newServer(store *memstore.Store, opts whatsapp.HandlerOptions, dashboardTok
 			return "admin", nil
 		}),
 		RateCard: credits.DemoCard(), // an example card: replace with the host's own prices
+		// WhatsApp webhooks never resolve a conversation: end a session
+		// after a day without an event.
+		Sessions: session.Options{InactivityTimeout: session.Duration(24 * time.Hour)},
 	})
 	if err != nil {
 		return nil, err
