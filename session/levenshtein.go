@@ -11,10 +11,10 @@ package session
 // A column's vertical differences D[i][j] − D[i−1][j] ∈ {−1, 0, +1} are
 // held as two bit vectors, pv (+1) and mv (−1); peq[c] has bit i set when
 // the pattern's i-th code point is c. A pattern longer than 64 code points
-// is cut into blocks of 64 rows, processed one after the other over the
-// whole text: each block passes the horizontal difference of its last row,
-// for every column, to the next block (h), so only one block's match masks
-// are needed at a time.
+// is cut into blocks of 64 rows, processed a few at a time over the whole
+// text: each block passes the horizontal difference of its last row, for
+// every column, to the next block (h), so only those few blocks' match
+// masks are needed at a time.
 
 import "unicode/utf8"
 
@@ -22,8 +22,9 @@ import "unicode/utf8"
 type levenshtein struct {
 	a, b []rune
 	// peq[k] is the match mask, in the current block, of the pattern's
-	// k-th distinct code point (k ≥ 1); peq[0], the mask of every code
-	// point not in the pattern, stays 0.
+	// code point of index k; the index 0, that of every code point not in
+	// the pattern, has mask 0. With blocks an index has four slots,
+	// peq[k:k+4], one per block processed together.
 	peq []uint64
 	// ascii[c] is the peq index of the ASCII code point c, 0 when the
 	// pattern lacks it; the other code points are in keys and vals, an
@@ -107,7 +108,8 @@ func (l *levenshtein) word(p, t []rune) int {
 }
 
 // blocks is the distance of a pattern p of more than 64 code points and a
-// text t, one block of 64 rows after the other.
+// text t. The blocks but the last go four at a time (quad), the rest one
+// at a time.
 func (l *levenshtein) blocks(p, t []rune) int {
 	l.index(p, true)
 	pat := l.pat
@@ -122,59 +124,101 @@ func (l *levenshtein) blocks(p, t []rune) int {
 		h[j] = 1 // the top row, D[0][j] = j, rises by one per column
 	}
 	peq := l.peq
-	score := len(p)
-	for lo := 0; lo < len(p); lo += 64 {
-		hi := min(lo+64, len(p))
-		for i, k := range pat[lo:hi] {
-			peq[k] |= 1 << uint(i)
-		}
-		var pv, mv uint64 = ^uint64(0), 0
-		if hi < len(p) {
-			for j, k := range txt {
-				eq := peq[k]
-				hin := h[j]
-				hp, hn := uint64(hin&1), uint64(hin>>1)
-				xv := eq | mv
-				eq |= hn
-				xh := (((eq & pv) + pv) ^ pv) | eq
-				ph := mv | ^(xh | pv)
-				mh := pv & xh
-				h[j] = uint8(ph>>63) | uint8(mh>>63)<<1
-				ph = ph<<1 | hp
-				mh = mh<<1 | hn
-				pv = mh | ^(xv | ph)
-				mv = ph & xv
+	// set sets (or clears) slot g of peq to the masks of block w.
+	set := func(w, g int, on bool) {
+		for i, k := range pat[w*64 : min(w*64+64, len(p))] {
+			if on {
+				peq[int(k)+g] |= 1 << uint(i)
+			} else {
+				peq[int(k)+g] = 0
 			}
-		} else {
-			// The last block: the score follows the pattern's last row.
-			last := uint(hi - lo - 1)
-			for j, k := range txt {
-				eq := peq[k]
-				hin := h[j]
-				hp, hn := uint64(hin&1), uint64(hin>>1)
-				xv := eq | mv
-				eq |= hn
-				xh := (((eq & pv) + pv) ^ pv) | eq
-				ph := mv | ^(xh | pv)
-				mh := pv & xh
-				score += int(ph>>last&1) - int(mh>>last&1)
-				ph = ph<<1 | hp
-				mh = mh<<1 | hn
-				pv = mh | ^(xv | ph)
-				mv = ph & xv
-			}
-		}
-		for _, k := range pat[lo:hi] {
-			peq[k] = 0
 		}
 	}
+	last := (len(p) - 1) / 64
+	w := 0
+	for ; w+4 <= last; w += 4 {
+		for g := range 4 {
+			set(w+g, g, true)
+		}
+		quad(peq, txt, h)
+		for g := range 4 {
+			set(w+g, g, false)
+		}
+	}
+	for ; w < last; w++ {
+		set(w, 0, true)
+		var pv, mv uint64 = ^uint64(0), 0
+		for j, k := range txt {
+			var hp, hn uint64
+			pv, mv, hp, hn = advance(pv, mv, peq[k], uint64(h[j]&1), uint64(h[j]>>1))
+			h[j] = uint8(hp | hn<<1)
+		}
+		set(w, 0, false)
+	}
+	// The last block: the score follows the pattern's last row.
+	set(last, 0, true)
+	score := len(p)
+	bit := uint(len(p) - 1 - last*64)
+	var pv, mv uint64 = ^uint64(0), 0
+	for j, k := range txt {
+		eq, hin := peq[k], h[j]
+		hp, hn := uint64(hin&1), uint64(hin>>1)
+		xv := eq | mv
+		eq |= hn
+		xh := (((eq & pv) + pv) ^ pv) | eq
+		ph := mv | ^(xh | pv)
+		mh := pv & xh
+		score += int(ph>>bit&1) - int(mh>>bit&1)
+		ph = ph<<1 | hp
+		mh = mh<<1 | hn
+		pv = mh | ^(xv | ph)
+		mv = ph & xv
+	}
+	set(last, 0, false)
 	l.unindex(p)
 	return score
 }
 
-// index numbers the distinct code points of p from 1 and sizes peq. With
-// blocks it records each position's index in l.pat and leaves peq zero;
-// without, p has at most 64 code points and peq gets their masks.
+// quad advances four consecutive blocks, whose masks are in the four
+// slots of peq, over the text txt (peq indexes), from the top differences
+// h to the bottom ones. Each block's column depends on the block above in
+// the same column and on itself in the column before, so the processor
+// overlaps the four dependency chains.
+func quad(peq []uint64, txt []int32, h []uint8) {
+	h = h[:len(txt)]
+	var pv0, pv1, pv2, pv3 uint64 = ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)
+	var mv0, mv1, mv2, mv3 uint64
+	for j, k := range txt {
+		q := peq[k : k+4 : k+4]
+		var hp, hn uint64
+		pv0, mv0, hp, hn = advance(pv0, mv0, q[0], uint64(h[j]&1), uint64(h[j]>>1))
+		pv1, mv1, hp, hn = advance(pv1, mv1, q[1], hp, hn)
+		pv2, mv2, hp, hn = advance(pv2, mv2, q[2], hp, hn)
+		pv3, mv3, hp, hn = advance(pv3, mv3, q[3], hp, hn)
+		h[j] = uint8(hp | hn<<1)
+	}
+}
+
+// advance moves a block of 64 rows to the next column: pv and mv are the
+// block's vertical differences (+1 and −1), eq its match mask of the
+// column's code point, and hp and hn the horizontal difference entering
+// its top row (hp = 1 for +1, hn = 1 for −1); it returns the new vertical
+// differences and the horizontal difference leaving its bottom row, in
+// the same form.
+func advance(pv, mv, eq, hp, hn uint64) (uint64, uint64, uint64, uint64) {
+	xv := eq | mv
+	eq |= hn
+	xh := (((eq & pv) + pv) ^ pv) | eq
+	ph := mv | ^(xh | pv)
+	mh := pv & xh
+	php, mhp := ph<<1|hp, mh<<1|hn
+	return mhp | ^(xv | php), php & xv, ph >> 63, mh >> 63
+}
+
+// index gives the distinct code points of p their peq indexes, from 1 (or
+// 4 with blocks, four slots an index) in order, and sizes peq. With blocks
+// it records each position's index in l.pat and leaves peq zero; without,
+// p has at most 64 code points and peq gets their masks.
 func (l *levenshtein) index(p []rune, blocks bool) {
 	wide := 0
 	for _, r := range p {
@@ -195,7 +239,12 @@ func (l *levenshtein) index(p []rune, blocks bool) {
 	if blocks {
 		l.pat = grow(l.pat, len(p))
 	}
-	l.peq = append(l.peq[:0], 0)
+	var zero [4]uint64
+	stride := 1
+	if blocks {
+		stride = 4
+	}
+	l.peq = append(l.peq[:0], zero[:stride]...)
 	mask := uint32(size - 1)
 	shift := l.shift
 	for i, r := range p {
@@ -204,7 +253,7 @@ func (l *levenshtein) index(p []rune, blocks bool) {
 			k = l.ascii[r]
 			if k == 0 {
 				k = int32(len(l.peq))
-				l.peq = append(l.peq, 0)
+				l.peq = append(l.peq, zero[:stride]...)
 				l.ascii[r] = k
 			}
 		} else {
@@ -215,7 +264,7 @@ func (l *levenshtein) index(p []rune, blocks bool) {
 			if l.keys[s] == 0 {
 				l.keys[s] = r
 				l.vals[s] = int32(len(l.peq))
-				l.peq = append(l.peq, 0)
+				l.peq = append(l.peq, zero[:stride]...)
 			}
 			k = l.vals[s]
 		}

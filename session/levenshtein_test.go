@@ -166,7 +166,8 @@ func TestLevenshteinSpecialCases(t *testing.T) {
 // lengths around the word's and the blocks' boundaries.
 func TestLevenshteinKernelsAtBoundaries(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	lengths := []int{1, 2, 3, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 191, 192, 193, 257}
+	// up to 4 blocks: one at a time; 5 to 9: a quad, then one at a time
+	lengths := []int{1, 2, 3, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 191, 192, 193, 256, 257, 320, 321, 385, 512, 576, 577}
 	var lv levenshtein
 	for _, al := range alphabets {
 		for _, m := range lengths {
@@ -192,7 +193,7 @@ func TestLevenshteinKernelsAtBoundaries(t *testing.T) {
 func TestLevenshteinRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var lv levenshtein
-	lengths := []int{0, 1, 2, 5, 20, 62, 63, 64, 65, 66, 127, 128, 129, 130, 300}
+	lengths := []int{0, 1, 2, 5, 20, 63, 64, 65, 127, 128, 129, 322, 580}
 	for _, al := range alphabets {
 		for _, m := range lengths {
 			for _, n := range lengths {
@@ -206,7 +207,7 @@ func TestLevenshteinRandom(t *testing.T) {
 		}
 	}
 	for range 200 {
-		m, n := r.IntN(300), r.IntN(300)
+		m, n := r.IntN(700), r.IntN(700)
 		checkDistance(t, &lv, randWide(r, m), randWide(r, n))
 		s := randWide(r, m)
 		checkDistance(t, &lv, s, mutate(r, s, []string{"a", "ж", "🙂", "中"}, 0.1))
@@ -216,9 +217,9 @@ func TestLevenshteinRandom(t *testing.T) {
 func TestLevenshteinLong(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	var lv levenshtein
-	n := 4000
+	n := 2500
 	if testing.Short() {
-		n = 1500
+		n = 1000
 	}
 	for _, al := range alphabets {
 		s := randText(r, al.runes, n)
