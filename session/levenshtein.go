@@ -21,11 +21,12 @@ import "unicode/utf8"
 // levenshtein holds the buffers of the edit distance, reused between calls.
 type levenshtein struct {
 	a, b []rune
-	// peq[k] is the match mask, in the current block, of the pattern's
-	// code point of index k; the index 0, that of every code point not in
-	// the pattern, has mask 0. With blocks an index has four slots,
-	// peq[k:k+4], one per block processed together.
-	peq []uint64
+	// peq[k] is the match mask of the pattern's code point of index k
+	// (1 to the number of distinct code points); the index 0, that of
+	// every code point not in the pattern, has mask 0. With blocks,
+	// peq4[k][g] is the mask in the g-th of the blocks processed together.
+	peq  []uint64
+	peq4 [][4]uint64
 	// ascii[c] is the peq index of the ASCII code point c, 0 when the
 	// pattern lacks it; the other code points are in keys and vals, an
 	// open-addressing hash table (key 0 is an empty slot: no non-ASCII
@@ -36,7 +37,7 @@ type levenshtein struct {
 	shift uint // of a hash to a slot of keys: 32 − log2(len(keys))
 	// pat and txt are the peq indexes of the pattern's and the text's
 	// code points, h the horizontal differences between blocks (bit 0:
-	// +1, bit 1: −1); all three only for patterns of more than 64 code
+	// +1, bit 1: −1); txt and h only for patterns of more than 64 code
 	// points.
 	pat, txt []int32
 	h        []uint8
@@ -86,8 +87,12 @@ func (l *levenshtein) distance() int {
 
 // word is the distance of a pattern p of 1 to 64 code points and a text t.
 func (l *levenshtein) word(p, t []rune) int {
-	l.index(p, false)
-	peq := l.peq
+	peq := grow(l.peq, l.index(p)+1)
+	l.peq = peq
+	clear(peq)
+	for i, k := range l.pat {
+		peq[k] |= 1 << uint(i)
+	}
 	var pv, mv uint64 = ^uint64(0), 0
 	score := len(p)
 	last := uint(len(p) - 1)
@@ -111,7 +116,9 @@ func (l *levenshtein) word(p, t []rune) int {
 // text t. The blocks but the last go four at a time (quad), the rest one
 // at a time.
 func (l *levenshtein) blocks(p, t []rune) int {
-	l.index(p, true)
+	peq := grow(l.peq4, l.index(p)+1)
+	l.peq4 = peq
+	clear(peq)
 	pat := l.pat
 	txt := grow(l.txt, len(t))
 	l.txt = txt
@@ -123,14 +130,13 @@ func (l *levenshtein) blocks(p, t []rune) int {
 	for j := range h {
 		h[j] = 1 // the top row, D[0][j] = j, rises by one per column
 	}
-	peq := l.peq
 	// set sets (or clears) slot g of peq to the masks of block w.
 	set := func(w, g int, on bool) {
 		for i, k := range pat[w*64 : min(w*64+64, len(p))] {
 			if on {
-				peq[int(k)+g] |= 1 << uint(i)
+				peq[k][g] |= 1 << uint(i)
 			} else {
-				peq[int(k)+g] = 0
+				peq[k][g] = 0
 			}
 		}
 	}
@@ -150,7 +156,7 @@ func (l *levenshtein) blocks(p, t []rune) int {
 		var pv, mv uint64 = ^uint64(0), 0
 		for j, k := range txt {
 			var hp, hn uint64
-			pv, mv, hp, hn = advance(pv, mv, peq[k], uint64(h[j]&1), uint64(h[j]>>1))
+			pv, mv, hp, hn = advance(pv, mv, peq[k][0], uint64(h[j]&1), uint64(h[j]>>1))
 			h[j] = uint8(hp | hn<<1)
 		}
 		set(w, 0, false)
@@ -161,7 +167,7 @@ func (l *levenshtein) blocks(p, t []rune) int {
 	bit := uint(len(p) - 1 - last*64)
 	var pv, mv uint64 = ^uint64(0), 0
 	for j, k := range txt {
-		eq, hin := peq[k], h[j]
+		eq, hin := peq[k][0], h[j]
 		hp, hn := uint64(hin&1), uint64(hin>>1)
 		xv := eq | mv
 		eq |= hn
@@ -179,17 +185,17 @@ func (l *levenshtein) blocks(p, t []rune) int {
 	return score
 }
 
-// quad advances four consecutive blocks, whose masks are in the four
-// slots of peq, over the text txt (peq indexes), from the top differences
-// h to the bottom ones. Each block's column depends on the block above in
-// the same column and on itself in the column before, so the processor
-// overlaps the four dependency chains.
-func quad(peq []uint64, txt []int32, h []uint8) {
+// quad advances four consecutive blocks, whose masks are the four slots of
+// peq, over the text txt (peq indexes), from the top differences h to the
+// bottom ones. A block's column depends on the block above in the same
+// column and on itself in the column before, so the processor overlaps the
+// four dependency chains.
+func quad(peq [][4]uint64, txt []int32, h []uint8) {
 	h = h[:len(txt)]
 	var pv0, pv1, pv2, pv3 uint64 = ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)
 	var mv0, mv1, mv2, mv3 uint64
 	for j, k := range txt {
-		q := peq[k : k+4 : k+4]
+		q := &peq[k]
 		var hp, hn uint64
 		pv0, mv0, hp, hn = advance(pv0, mv0, q[0], uint64(h[j]&1), uint64(h[j]>>1))
 		pv1, mv1, hp, hn = advance(pv1, mv1, q[1], hp, hn)
@@ -215,11 +221,10 @@ func advance(pv, mv, eq, hp, hn uint64) (uint64, uint64, uint64, uint64) {
 	return mhp | ^(xv | php), php & xv, ph >> 63, mh >> 63
 }
 
-// index gives the distinct code points of p their peq indexes, from 1 (or
-// 4 with blocks, four slots an index) in order, and sizes peq. With blocks
-// it records each position's index in l.pat and leaves peq zero; without,
-// p has at most 64 code points and peq gets their masks.
-func (l *levenshtein) index(p []rune, blocks bool) {
+// index gives the distinct code points of p their peq indexes, from 1 in
+// order, records each position's index in l.pat and returns the number of
+// distinct code points.
+func (l *levenshtein) index(p []rune) int {
 	wide := 0
 	for _, r := range p {
 		if r >= utf8.RuneSelf {
@@ -236,44 +241,30 @@ func (l *levenshtein) index(p []rune, blocks bool) {
 	l.keys = grow(l.keys, size)
 	l.vals = grow(l.vals, size)
 	clear(l.keys)
-	if blocks {
-		l.pat = grow(l.pat, len(p))
-	}
-	var zero [4]uint64
-	stride := 1
-	if blocks {
-		stride = 4
-	}
-	l.peq = append(l.peq[:0], zero[:stride]...)
-	mask := uint32(size - 1)
-	shift := l.shift
+	pat := grow(l.pat, len(p))
+	l.pat = pat
+	mask, shift := uint32(size-1), l.shift
+	d := int32(0)
 	for i, r := range p {
-		var k int32
 		if r < utf8.RuneSelf {
-			k = l.ascii[r]
-			if k == 0 {
-				k = int32(len(l.peq))
-				l.peq = append(l.peq, zero[:stride]...)
-				l.ascii[r] = k
+			if l.ascii[r] == 0 {
+				d++
+				l.ascii[r] = d
 			}
-		} else {
-			s := hashRune(r) >> shift
-			for l.keys[s] != 0 && l.keys[s] != r {
-				s = (s + 1) & mask
-			}
-			if l.keys[s] == 0 {
-				l.keys[s] = r
-				l.vals[s] = int32(len(l.peq))
-				l.peq = append(l.peq, zero[:stride]...)
-			}
-			k = l.vals[s]
+			pat[i] = l.ascii[r]
+			continue
 		}
-		if blocks {
-			l.pat[i] = k
-		} else {
-			l.peq[k] |= 1 << uint(i)
+		s := hashRune(r) >> shift
+		for l.keys[s] != 0 && l.keys[s] != r {
+			s = (s + 1) & mask
 		}
+		if l.keys[s] == 0 {
+			d++
+			l.keys[s], l.vals[s] = r, d
+		}
+		pat[i] = l.vals[s]
 	}
+	return int(d)
 }
 
 // unindex forgets the ASCII code points of p (the hash table is cleared by
