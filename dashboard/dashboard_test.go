@@ -64,16 +64,23 @@ func roles(r *http.Request, tenant string) (string, error) {
 }
 
 func newHandler(t *testing.T, card *credits.RateCard) http.Handler {
+	return newHandlerWith(t, func(o *dashboard.Options) { o.RateCard = card })
+}
+
+// newHandlerWith serves the fixture in Istanbul at 18:00 on 2 Nov, with
+// the options set changes.
+func newHandlerWith(t *testing.T, set func(*dashboard.Options)) http.Handler {
 	t.Helper()
-	h, err := dashboard.New(dashboard.Options{
+	opts := dashboard.Options{
 		Reader:    fixture(t),
 		Authorize: dashboard.RequireRole(roles),
 		Calendar: func(ctx context.Context, tenant string) (cm.Calendar, error) {
 			return cm.NewCalendar(istanbul), nil
 		},
-		RateCard: card,
-		Now:      func() time.Time { return time.Date(2026, 11, 2, 18, 0, 0, 0, istanbul) },
-	})
+		Now: func() time.Time { return time.Date(2026, 11, 2, 18, 0, 0, 0, istanbul) },
+	}
+	set(&opts)
+	h, err := dashboard.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,18 +236,7 @@ func TestStoreErrorIsHidden(t *testing.T) {
 func TestSessionOptions(t *testing.T) {
 	end := func(opts session.Options) session.Snapshot {
 		t.Helper()
-		h, err := dashboard.New(dashboard.Options{
-			Reader:    fixture(t),
-			Authorize: dashboard.RequireRole(roles),
-			Calendar: func(ctx context.Context, tenant string) (cm.Calendar, error) {
-				return cm.NewCalendar(istanbul), nil
-			},
-			Sessions: opts,
-			Now:      func() time.Time { return time.Date(2026, 11, 2, 18, 0, 0, 0, istanbul) },
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := newHandlerWith(t, func(o *dashboard.Options) { o.Sessions = opts })
 		rec := get(t, h, "/acme/overview", "admin")
 		var doc struct {
 			Result struct {

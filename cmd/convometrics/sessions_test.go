@@ -135,37 +135,54 @@ func TestSessionsBadInput(t *testing.T) {
 // -inactivity ends sessions without an event for that long: at the end of
 // 2 Nov, c1's v1 is resolved (since 09:30, active until 3 Nov 09:30) and
 // c2's session, last event 10:03, open without the flag and ended at
-// 11:03 with -inactivity 1h.
+// 11:03 with -inactivity 1h. report takes the flag too and hands it to its
+// sessions section; webhooks -report ends sessions after 24h by default,
+// as WhatsApp never resolves a conversation.
 func TestSessionsInactivity(t *testing.T) {
-	end := func(extra ...string) (active, resolved, idle int) {
+	type snapshot struct {
+		End struct {
+			Active   int `json:"active"`
+			Resolved int `json:"resolved"`
+			Idle     int `json:"idle_contacts"`
+		} `json:"end"`
+	}
+	end := func(cmd string, extra ...string) (active, resolved, idle int) {
 		t.Helper()
-		code, out, errs := runCLI(t, sessionsInput, cliArgs("sessions", append(extra, "-format", "json")...)...)
+		code, out, errs := runCLI(t, sessionsInput, cliArgs(cmd, append(extra, "-format", "json")...)...)
 		var doc struct {
-			Overview struct {
-				End struct {
-					Active   int `json:"active"`
-					Resolved int `json:"resolved"`
-					Idle     int `json:"idle_contacts"`
-				} `json:"end"`
-			} `json:"overview"`
+			Overview snapshot `json:"overview"` // sessions
+			Sessions struct {
+				Overview snapshot `json:"overview"`
+			} `json:"sessions"` // report
 			Options struct {
 				Inactivity string `json:"inactivity_timeout"`
 			} `json:"options"`
 		}
 		if code != 0 || json.Unmarshal([]byte(out), &doc) != nil {
-			t.Fatalf("%v: exit %d: %s\n%s", extra, code, errs, out)
-		}
-		if len(extra) > 0 && doc.Options.Inactivity != "1h0m0s" {
-			t.Errorf("options echoed: %+v", doc.Options)
+			t.Fatalf("%s %v: exit %d: %s\n%s", cmd, extra, code, errs, out)
 		}
 		e := doc.Overview.End
+		if cmd == "report" {
+			e = doc.Sessions.Overview.End
+		} else if len(extra) > 0 && doc.Options.Inactivity != "1h0m0s" {
+			t.Errorf("options echoed: %+v", doc.Options)
+		}
 		return e.Active, e.Resolved, e.Idle
 	}
-	if a, r, i := end(); a != 2 || r != 1 || i != 0 {
-		t.Errorf("without -inactivity: active %d resolved %d idle %d, want 2 1 0", a, r, i)
+	for _, cmd := range []string{"sessions", "report"} {
+		if a, r, i := end(cmd); a != 2 || r != 1 || i != 0 {
+			t.Errorf("%s without -inactivity: active %d resolved %d idle %d, want 2 1 0", cmd, a, r, i)
+		}
+		if a, r, i := end(cmd, "-inactivity", "1h"); a != 1 || r != 1 || i != 1 {
+			t.Errorf("%s -inactivity 1h: active %d resolved %d idle %d, want 1 1 1", cmd, a, r, i)
+		}
 	}
-	if a, r, i := end("-inactivity", "1h"); a != 1 || r != 1 || i != 1 {
-		t.Errorf("-inactivity 1h: active %d resolved %d idle %d, want 1 1 1", a, r, i)
+	if code, _, errs := runCLI(t, sessionsInput, cliArgs("report", "-inactivity", "-1h")...); code == 0 || !strings.Contains(errs, "-inactivity") {
+		t.Errorf("report -inactivity -1h: exit %d, stderr %q", code, errs)
+	}
+	_, _, help := runCLI(t, "", "webhooks", "-h")
+	if !strings.Contains(help, "-inactivity duration") || !strings.Contains(help, "(default 24h0m0s)") {
+		t.Errorf("webhooks -h does not show -inactivity defaulting to 24h:\n%s", help)
 	}
 }
 
@@ -192,46 +209,5 @@ func TestReportHasSessionSections(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q", want)
 		}
-	}
-}
-
-// report takes -inactivity too and hands it to the sessions section: the
-// same day as TestSessionsInactivity gives the same end-of-period counts
-// (c2's session, last event 10:03, ended at 11:03 with -inactivity 1h).
-// webhooks -report ends sessions after 24h by default, as WhatsApp never
-// resolves a conversation.
-func TestReportInactivity(t *testing.T) {
-	end := func(extra ...string) (active, resolved, idle int) {
-		t.Helper()
-		code, out, errs := runCLI(t, sessionsInput, cliArgs("report", append(extra, "-format", "json")...)...)
-		var doc struct {
-			Sessions struct {
-				Overview struct {
-					End struct {
-						Active   int `json:"active"`
-						Resolved int `json:"resolved"`
-						Idle     int `json:"idle_contacts"`
-					} `json:"end"`
-				} `json:"overview"`
-			} `json:"sessions"`
-		}
-		if code != 0 || json.Unmarshal([]byte(out), &doc) != nil {
-			t.Fatalf("%v: exit %d: %s\n%s", extra, code, errs, out)
-		}
-		e := doc.Sessions.Overview.End
-		return e.Active, e.Resolved, e.Idle
-	}
-	if a, r, i := end(); a != 2 || r != 1 || i != 0 {
-		t.Errorf("report without -inactivity: active %d resolved %d idle %d, want 2 1 0", a, r, i)
-	}
-	if a, r, i := end("-inactivity", "1h"); a != 1 || r != 1 || i != 1 {
-		t.Errorf("report -inactivity 1h: active %d resolved %d idle %d, want 1 1 1", a, r, i)
-	}
-	if code, _, errs := runCLI(t, sessionsInput, cliArgs("report", "-inactivity", "-1h")...); code == 0 || !strings.Contains(errs, "-inactivity") {
-		t.Errorf("report -inactivity -1h: exit %d, stderr %q", code, errs)
-	}
-	_, _, help := runCLI(t, "", "webhooks", "-h")
-	if !strings.Contains(help, "-inactivity duration") || !strings.Contains(help, "(default 24h0m0s)") {
-		t.Errorf("webhooks -h does not show -inactivity defaulting to 24h:\n%s", help)
 	}
 }
