@@ -325,6 +325,9 @@ type worker struct {
 	restarts      []int32 // while building the index: rows where a session starts with none live
 	revived       bool    // while building the index: a row named a host session that had ended
 	firstInPreset int64   // the first inbound message of a contact read from a restart row
+	// skipLo, skipHi are the rows a contact read from a restart row skips
+	// (empty otherwise); an outside send looks its last inbound up there
+	skipLo, skipHi int
 
 	agentP, teamP, inboxP map[uint32]*perfAcc
 	pairs                 map[[2]uint32]struct{}
@@ -497,7 +500,7 @@ func (a *Accumulator) foldFrameCtx(ctx context.Context, f *frame.Frame) error {
 						continue
 					}
 					if k := idx.restart(g, a.c.from-day); k > glo {
-						w.contactRowsFrom(k, ghi, idx.firstIn[g])
+						w.contactRowsFrom(glo, k, ghi, idx.firstIn[g])
 						continue
 					}
 				}

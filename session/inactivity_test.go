@@ -219,3 +219,27 @@ func TestInactivityTimeoutHostConversationComesBack(t *testing.T) {
 		t.Errorf("end of 2 Nov: %+v", s)
 	}
 }
+
+// A contact read from a restart row still names its last inbound message
+// of an outside send. c1 writes to i1 on 31 Oct at 10:00; with T = 1h that
+// session ends at 11:00, so its 12:00 message to i2 starts a session while
+// none is active, more than 24h before the range (from 2 Nov): a restart
+// row, and the rows before it are skipped. Ann's send to i1 on 3 Nov 09:00
+// is outside the window (i1's closed on 1 Nov 10:00) and its LastInbound
+// is 31 Oct 10:00, a skipped row, with the contact index or without it.
+func TestRestartKeepsLastInbound(t *testing.T) {
+	f := &fx{tenant: "t"}
+	f.in("c1", time.Date(2026, 10, 31, 10, 0, 0, 0, time.UTC), inbox("i1"))
+	f.in("c1", time.Date(2026, 10, 31, 12, 0, 0, 0, time.UTC), inbox("i2"))
+	f.reply("c1", "ann", ts(3, 9, 0), inbox("i1"))
+	q := week("t")
+	q.Options.InactivityTimeout = Duration(time.Hour)
+	s := store(t, f.evs)
+	want := time.Date(2026, 10, 31, 10, 0, 0, 0, time.UTC)
+	for _, rows := range []int{never, always} {
+		got := foldTuned(t, s, q, rows, defaultMinParallelRows).wi
+		if len(got.Outside) != 1 || !got.Outside[0].LastInbound.Equal(want) {
+			t.Errorf("minIndexRows=%d: %+v, want LastInbound %v", rows, got.Outside, want)
+		}
+	}
+}

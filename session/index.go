@@ -21,7 +21,9 @@ import (
 // a conversation that had ended). Everything before a restart row more
 // than 24 hours before a range is over before the range — its sessions
 // ended and its windows closed — so a question reads the contact from that
-// row on, knowing only its first inbound message.
+// row on, knowing only its first inbound message (an outside send's last
+// inbound message to an inbox not written to since is looked up in the
+// skipped rows: see worker.skippedInbound).
 type contactIndex struct {
 	// quiet is the instant from which the contact is quiet: its last
 	// session has ended and its last row is more than 24 hours before;

@@ -18,13 +18,17 @@ func (w *worker) contactRows(lo, hi int) {
 	w.pass(lo, hi, false)
 }
 
-// contactRowsFrom folds rows [from, hi) of a contact whose earlier rows
-// cannot matter (see contactIndex), knowing its first inbound message.
-func (w *worker) contactRowsFrom(from, hi int, firstIn int64) {
+// contactRowsFrom folds rows [from, hi) of the contact whose rows start at
+// lo, when its earlier rows cannot matter (see contactIndex), knowing its
+// first inbound message. Only an outside send to an inbox the contact has
+// not written to since from reads them (its LastInbound).
+func (w *worker) contactRowsFrom(lo, from, hi int, firstIn int64) {
 	w.contact = w.x.f.Contact[from]
 	w.firstInPreset = firstIn
+	w.skipLo, w.skipHi = lo, from
 	w.pass(from, hi, false)
 	w.firstInPreset = noTime
+	w.skipLo, w.skipHi = 0, 0
 }
 
 // pass runs the lifecycle over the rows. With pre set it only finds the

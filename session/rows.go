@@ -70,9 +70,32 @@ func (w *worker) outsideSend(r int, t int64) OutsideSend {
 	for i := range w.win {
 		if w.win[i].inbox == x.inbox[r] {
 			o.LastInbound = timeOf(w.win[i].lastIn)
+			return o
 		}
 	}
+	if t, ok := w.skippedInbound(x.inbox[r]); ok {
+		o.LastInbound = timeOf(t)
+	}
 	return o
+}
+
+// skippedInbound returns the contact's last inbound message to inbox among
+// the rows skipped by reading it from a restart row, as the lifecycle would
+// have seen it (not a repeat, test traffic only when counted, opening the
+// window, through the window filter).
+func (w *worker) skippedInbound(inbox uint32) (int64, bool) {
+	x := w.x
+	skip := uint16(cRepeat)
+	if !w.c.q.IncludeTest {
+		skip |= cTest
+	}
+	for r := w.skipHi - 1; r >= w.skipLo; r-- {
+		code := x.codes[r]
+		if code&skip == 0 && code&cTypeMask == cReceived && code&cWindow != 0 && x.inbox[r] == inbox && w.windowFilter(r, inbox) {
+			return x.times[r], true
+		}
+	}
+	return 0, false
 }
 
 // OpenWindow is the open customer-service window of one (inbox, contact).
