@@ -30,23 +30,47 @@ func (r Range) ContainsUnixNano(ns int64) bool {
 }
 
 // UnixNano returns the bounds as Unix nanoseconds, open bounds as the
-// smallest and largest int64.
+// smallest and largest int64. A bound outside 1970 to 2262, the span event
+// times may have, is taken as the span's end it lies beyond (From before
+// 1970 as open, To from 2262 on as open; From from 2262 on or To before
+// 1970 select nothing), as it would not fit in int64 nanoseconds.
 func (r Range) UnixNano() (from, to int64) {
 	from, to = -1<<63, 1<<63-1
-	if !r.From.IsZero() {
-		from = r.From.UnixNano()
+	if !r.From.IsZero() && !r.From.Before(minTime) {
+		from = 1<<63 - 1 // from 2262 on: nothing
+		if r.From.Before(maxTime) {
+			from = r.From.UnixNano()
+		}
 	}
-	if !r.To.IsZero() {
-		to = r.To.UnixNano()
+	if !r.To.IsZero() && r.To.Before(maxTime) {
+		to = -1 << 63 // before 1970: nothing
+		if !r.To.Before(minTime) {
+			to = r.To.UnixNano()
+		}
 	}
 	return from, to
 }
 
 // Check returns [ErrEmptyRange] (wrapped) unless both bounds are set and
-// From is before To.
+// From is before To, and [ErrInvalidValue] (wrapped) when a bound lies
+// outside 1970-01-01 to 2262-01-01 UTC, the span event times may have
+// (beyond it, times no longer fit in int64 nanoseconds).
 func (r Range) Check() error {
 	if r.From.IsZero() || r.To.IsZero() || !r.From.Before(r.To) {
 		return fmt.Errorf("convometrics: range [%s, %s): %w", fmtTime(r.From), fmtTime(r.To), ErrEmptyRange)
+	}
+	if r.From.Before(minTime) || r.To.After(maxTime) {
+		return fmt.Errorf("convometrics: range %s: %w: outside 1970 to 2262", r, ErrInvalidValue)
+	}
+	return nil
+}
+
+// CheckInstant returns [ErrInvalidValue] (wrapped) when t is set and lies
+// outside 1970-01-01 to 2262-01-01 UTC, as [Range.Check] does for a
+// range's bounds; engines check their queries' Now with it.
+func CheckInstant(t time.Time) error {
+	if !t.IsZero() && (t.Before(minTime) || t.After(maxTime)) {
+		return fmt.Errorf("convometrics: instant %s: %w: outside 1970 to 2262", t.Format(time.RFC3339), ErrInvalidValue)
 	}
 	return nil
 }

@@ -233,3 +233,42 @@ func TestCheckRange(t *testing.T) {
 		t.Errorf("open range: %v", err)
 	}
 }
+
+// Bounds beyond 1970 to 2262 (where times stop fitting in int64
+// nanoseconds) are refused by Check and read as the span's ends by
+// UnixNano, never wrapped around.
+func TestRangeOutsideSpan(t *testing.T) {
+	nov := utc("2026-11-01T00:00:00Z")
+	y2300 := utc("2300-01-01T00:00:00Z")
+	y1960 := utc("1960-01-01T00:00:00Z")
+	for _, r := range []cm.Range{{From: nov, To: y2300}, {From: y1960, To: nov}} {
+		if err := r.Check(); !errors.Is(err, cm.ErrInvalidValue) {
+			t.Errorf("%s: Check %v, want ErrInvalidValue", r, err)
+		}
+	}
+	if err := (cm.Range{From: nov, To: utc("2262-01-01T00:00:00Z")}).Check(); err != nil {
+		t.Errorf("up to 2262-01-01: %v", err)
+	}
+	const lo, hi = -1 << 63, 1<<63 - 1
+	for _, tc := range []struct {
+		r           cm.Range
+		from, to    int64
+		containsNov bool
+	}{
+		{cm.Range{From: nov, To: y2300}, nov.UnixNano(), hi, true},
+		{cm.Range{From: y1960, To: nov.Add(time.Nanosecond)}, lo, nov.UnixNano() + 1, true},
+		{cm.Range{From: y2300, To: y2300.AddDate(1, 0, 0)}, hi, hi, false},
+		{cm.Range{From: y1960.AddDate(-1, 0, 0), To: y1960}, lo, lo, false},
+	} {
+		from, to := tc.r.UnixNano()
+		if from != tc.from || to != tc.to || tc.r.ContainsUnixNano(nov.UnixNano()) != tc.containsNov {
+			t.Errorf("%s: UnixNano %d, %d, want %d, %d (contains 1 Nov 2026: want %v)", tc.r, from, to, tc.from, tc.to, tc.containsNov)
+		}
+	}
+	if err := cm.CheckInstant(y2300); !errors.Is(err, cm.ErrInvalidValue) {
+		t.Errorf("CheckInstant(2300): %v", err)
+	}
+	if err := cm.CheckInstant(time.Time{}); err != nil {
+		t.Errorf("CheckInstant(zero): %v", err)
+	}
+}

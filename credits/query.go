@@ -104,6 +104,9 @@ func (q *Query) validateFields() error {
 	if err := q.Calendar.CheckRange(q.Range, cm.RangeOptions{AllowLong: q.AllowLongRange}); err != nil {
 		return fmt.Errorf("credits: query: range: %w", err)
 	}
+	if err := cm.CheckInstant(q.Now); err != nil {
+		return fmt.Errorf("credits: query: now: %w", err)
+	}
 	if err := q.Partition.Check(); err != nil {
 		return fmt.Errorf("credits: query: partition: %w", err)
 	}

@@ -94,6 +94,9 @@ func (q *CampaignQuery) Validate() error {
 	if err := checkRange(q.Calendar, q.Range, q.AllowLongRange); err != nil {
 		return err
 	}
+	if err := cm.CheckInstant(q.Now); err != nil {
+		return fmt.Errorf("funnel: now: %w", err)
+	}
 	if err := checkPartition(q.Partition); err != nil {
 		return err
 	}

@@ -2,8 +2,12 @@ package session
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	cm "github.com/convometrics/convometrics"
 )
 
 // snap is a snapshot without its instant.
@@ -241,5 +245,24 @@ func TestRestartKeepsLastInbound(t *testing.T) {
 		if len(got.Outside) != 1 || !got.Outside[0].LastInbound.Equal(want) {
 			t.Errorf("minIndexRows=%d: %+v, want LastInbound %v", rows, got.Outside, want)
 		}
+	}
+}
+
+// A range or Now beyond 2262 (where times stop fitting in int64
+// nanoseconds) is refused, not answered with every count wrapped to 0.
+func TestRangePast2262(t *testing.T) {
+	f := &fx{tenant: "t"}
+	f.in("c1", ts(2, 9, 0)).bot("c1", ts(2, 9, 1))
+	s := store(t, f.evs)
+	y2300 := time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)
+	q := Query{Tenant: "t", Range: cm.Range{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: y2300},
+		AllowLongRange: true, Granularity: cm.Month}
+	if _, err := Overview(context.Background(), s, q); !errors.Is(err, cm.ErrInvalidValue) || !strings.Contains(err.Error(), "session: range") {
+		t.Errorf("range to 2300: %v, want a range error wrapping ErrInvalidValue", err)
+	}
+	q = week("t")
+	q.Now = y2300
+	if _, err := Overview(context.Background(), s, q); !errors.Is(err, cm.ErrInvalidValue) || !strings.Contains(err.Error(), "session: now") {
+		t.Errorf("now 2300: %v, want a now error wrapping ErrInvalidValue", err)
 	}
 }

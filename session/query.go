@@ -335,6 +335,9 @@ func (q *Query) compile() (*compiled, error) {
 		}
 		return nil, fmt.Errorf("session: range: %w", err)
 	}
+	if err := cm.CheckInstant(q.Now); err != nil {
+		return nil, fmt.Errorf("session: now: %w", err)
+	}
 	loc := q.Calendar.Location()
 	c := &compiled{q: *q, cal: q.Calendar, minIndexRows: defaultMinIndexRows, minParallelRows: defaultMinParallelRows}
 	var err error
