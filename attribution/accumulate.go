@@ -397,6 +397,9 @@ func sameSlice(a, b []*conv) bool {
 // refused (cm.ErrInvalidValue), as its non-converting journeys would count
 // twice.
 func (a *Accumulator) Merge(o *Accumulator) error {
+	if o == nil {
+		return fmt.Errorf("attribution: merge: %w: a nil accumulator", cm.ErrMismatch)
+	}
 	if a == o {
 		return fmt.Errorf("attribution: merge: %w: an accumulator into itself", cm.ErrInvalidValue)
 	}

@@ -549,6 +549,9 @@ func unionSorted(a, b []string) []string {
 // differ), else Merge returns an error wrapping cm.ErrMismatch and changes
 // nothing.
 func (a *MatchAccumulator) Merge(o *MatchAccumulator) error {
+	if o == nil {
+		return fmt.Errorf("attribution: merge: %w: a nil accumulator", cm.ErrMismatch)
+	}
 	if !sameMatch(&a.q, &o.q) {
 		return fmt.Errorf("attribution: merge: %w: payments of tenant %q over %s and of tenant %q over %s (or other reference windows or test traffic)",
 			cm.ErrMismatch, a.q.Tenant, a.q.Range, o.q.Tenant, o.q.Range)

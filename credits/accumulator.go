@@ -352,6 +352,9 @@ func (a *Accumulator) addRun(r *run, d *dicts) {
 // Merging an accumulator into itself is refused (cm.ErrInvalidValue), as
 // its top-ups would count twice.
 func (a *Accumulator) Merge(b *Accumulator) error {
+	if b == nil {
+		return fmt.Errorf("credits: merge: %w: a nil accumulator", cm.ErrMismatch)
+	}
 	if a == b {
 		return fmt.Errorf("credits: merge: %w: an accumulator into itself", cm.ErrInvalidValue)
 	}

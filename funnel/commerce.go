@@ -551,6 +551,9 @@ var codeCart, _ = cm.TypeCode(cm.CartAdded)
 // error wrapping [cm.ErrMismatch] and leaves a unchanged; o must not be
 // used afterwards.
 func (a *CommerceAccumulator) Merge(o *CommerceAccumulator) error {
+	if o == nil {
+		return fmt.Errorf("funnel: merge: %w: a nil accumulator", cm.ErrMismatch)
+	}
 	same := a.key == o.key && a.matched.Conversions == o.matched.Conversions && a.matched.Revenue.Equal(o.matched.Revenue)
 	if err := mergeable(a, o, same); err != nil {
 		return err

@@ -224,6 +224,9 @@ func (a *TrendsAccumulator) add(f *frame.Frame, g int) {
 // partitions aside), else Merge returns an error wrapping [cm.ErrMismatch]
 // and leaves a unchanged; o must not be used afterwards.
 func (a *TrendsAccumulator) Merge(o *TrendsAccumulator) error {
+	if o == nil {
+		return fmt.Errorf("funnel: merge: %w: a nil accumulator", cm.ErrMismatch)
+	}
 	if err := mergeable(a, o, a.key == o.key); err != nil {
 		return err
 	}

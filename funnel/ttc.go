@@ -150,6 +150,9 @@ func (a *TimeToConvertAccumulator) add(f *frame.Frame, g int) {
 // partitions aside), else Merge returns an error wrapping [cm.ErrMismatch]
 // and leaves a unchanged.
 func (a *TimeToConvertAccumulator) Merge(o *TimeToConvertAccumulator) error {
+	if o == nil {
+		return fmt.Errorf("funnel: merge: %w: a nil accumulator", cm.ErrMismatch)
+	}
 	if err := mergeable(a, o, a.key == o.key); err != nil {
 		return err
 	}

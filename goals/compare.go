@@ -283,6 +283,9 @@ func (a *CompareAccumulator) add(f *frame.Frame, g int) {
 // same); otherwise it changes nothing and returns an error wrapping
 // cm.ErrMismatch.
 func (a *CompareAccumulator) Merge(o *CompareAccumulator) error {
+	if o == nil {
+		return fmt.Errorf("goals: merge: %w: a nil accumulator", cm.ErrMismatch)
+	}
 	if err := sameQuery(a == o, a.key, o.key); err != nil {
 		return err
 	}

@@ -466,6 +466,9 @@ func (a *Accumulator) add(f *frame.Frame, g int) {
 // too. Merge is associative and commutative; each contact must have been
 // folded into only one of the accumulators merged (disjoint partitions).
 func (a *Accumulator) Merge(o *Accumulator) error {
+	if o == nil {
+		return fmt.Errorf("goals: merge: %w: a nil accumulator", cm.ErrMismatch)
+	}
 	if err := sameQuery(a == o, a.key, o.key); err != nil {
 		return err
 	}

@@ -409,6 +409,9 @@ func (a *FlowsAccumulator) add(f *frame.Frame, g int) {
 // same); otherwise it changes nothing and returns an error wrapping
 // cm.ErrMismatch.
 func (a *FlowsAccumulator) Merge(o *FlowsAccumulator) error {
+	if o == nil {
+		return fmt.Errorf("goals: merge: %w: a nil accumulator", cm.ErrMismatch)
+	}
 	if err := sameQuery(a == o, a.key, o.key); err != nil {
 		return err
 	}

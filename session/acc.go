@@ -199,6 +199,9 @@ func (c *compiled) spec() frame.Spec {
 // Otherwise, and for an accumulator merged into itself, Merge returns an
 // error wrapping [cm.ErrMismatch] and leaves a unchanged.
 func (a *Accumulator) Merge(o *Accumulator) error {
+	if o == nil {
+		return fmt.Errorf("session: merge: %w: a nil accumulator", cm.ErrMismatch)
+	}
 	switch {
 	case a == o:
 		return fmt.Errorf("session: merge: %w: an accumulator into itself", cm.ErrMismatch)
