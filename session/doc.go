@@ -57,7 +57,10 @@
 // A session is a conversation of one contact. Hosts that send
 // conversation ids keep them: every event carrying a conversation id
 // belongs to that conversation's session, which starts at its first event
-// (of the types above). For events without a conversation id — every event
+// (of the types above, assist.suggestion aside: suggestions are counted by
+// [Assist] only and belong to no session — they start none, join none and
+// are not a session's latest event for the inactivity timeout). For events
+// without a conversation id — every event
 // of a host that sends none, like the demo tenant umbrella — sessions are
 // derived by the same rules, per (contact, inbox):
 //
@@ -116,7 +119,11 @@
 // one and other events until then are outside any session; a host
 // conversation id showing up again brings the same session back (a
 // reopening event makes it active again with a new resolve cycle, other
-// events join it without reopening it). A resolved session ends 24
+// events join it without reopening it). So a late agent reply after an
+// inactivity end belongs to a host session when it carries the
+// conversation id (and counts there, e.g. as a first response of 25
+// hours), while in a derived session it falls outside any session and
+// counts in no response time. A resolved session ends 24
 // hours after its resolution whatever T. A session without events after
 // its latest one whose L + T falls after the query's Now is still open at
 // Now, its SLA clocks running then (pending within their target).
