@@ -245,9 +245,19 @@ func (g *group) classify(events []cm.Event, p *part) {
 	var stored cm.Event
 	g.keep = make([]int, 0, len(g.idx))
 	g.hashes = make([]uint64, 0, len(g.idx))
-	for _, i := range g.idx {
+	// The ids are hashed a run at a time and the run's home slots touched
+	// before they are looked up (see idtab.putAll).
+	var hs [512]uint64
+	for k, i := range g.idx {
+		if k%len(hs) == 0 {
+			run := g.idx[k:min(k+len(hs), len(g.idx))]
+			for j, i := range run {
+				hs[j] = maphash.String(p.ids.seed, events[i].ID)
+			}
+			p.ids.touch(hs[:len(run)])
+		}
 		e := &events[i]
-		h := maphash.String(p.ids.seed, e.ID)
+		h := hs[k%len(hs)]
 		if j, ok := first.lookup(events, e, h); ok {
 			if events[j].Equal(e) {
 				g.dups++

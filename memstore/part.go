@@ -231,20 +231,28 @@ func (t *idtab) insertAll(hs []uint64, idOf func(uint32) string) {
 	t.n += len(hs)
 }
 
+// touch loads the home slots of hs (see putAll).
+func (t *idtab) touch(hs []uint64) {
+	if len(t.tags) == 0 {
+		return
+	}
+	mask := uint64(len(t.tags) - 1)
+	var touch uint8
+	for _, h := range hs {
+		touch |= t.tags[h&mask]
+	}
+	t.touched |= touch
+}
+
 // putAll puts events first, first+1, ... whose ids hash to hs. The table is
 // far larger than the caches once a tenant holds millions of events, so
 // each put is a cache miss; a first pass over each 1024 hashes touches their
 // home slots with independent loads, which the CPU overlaps, and the puts
 // that follow find their lines in cache.
 func (t *idtab) putAll(hs []uint64, first uint32) {
-	mask := uint64(len(t.slots) - 1)
 	for k := 0; k < len(hs); k += 1024 {
 		chunk := hs[k:min(k+1024, len(hs))]
-		var touch uint8
-		for _, h := range chunk {
-			touch |= t.tags[h&mask]
-		}
-		t.touched |= touch
+		t.touch(chunk)
 		for j, h := range chunk {
 			t.put(h, first+uint32(k+j)+1)
 		}
