@@ -33,7 +33,9 @@
 // tenant's IANA time zone ([Calendar]): a day across a daylight-saving change
 // has 23 or 25 hours, weeks start on Monday unless configured. Presets cover
 // the last 7, 15 and 30 days; custom ranges are limited to 90 days unless the
-// caller lifts the limit.
+// caller lifts the limit. Event times, range bounds and a query's Now lie in
+// 1970 to 2262 UTC, where times fit in int64 nanoseconds; anything outside
+// is refused ([Range.Check], [CheckInstant]).
 //
 // # Money
 //
