@@ -104,31 +104,9 @@ func (s *CommerceStats) merge(o *CommerceStats) {
 	s.WithCart += o.WithCart
 	s.Conversions += o.Conversions
 	s.PaidLinks += o.PaidLinks
-	s.Gross = mergeMoney(s.Gross, o.Gross)
-	s.Refunded = mergeMoney(s.Refunded, o.Refunded)
-	s.Revenue = mergeMoney(s.Revenue, o.Revenue)
-}
-
-// addMoney adds v in currency cur to a (allocating a when nil) and returns
-// a. A currency's first amount is stored as is, which spares decimal's
-// rescaling of a zero.
-func addMoney(a cm.Amounts, cur string, v decimal.Decimal) cm.Amounts {
-	if a == nil {
-		a = cm.Amounts{}
-	}
-	if old, ok := a[cur]; ok {
-		a[cur] = old.Add(v)
-	} else {
-		a[cur] = v
-	}
-	return a
-}
-
-func mergeMoney(a, b cm.Amounts) cm.Amounts {
-	for c, v := range b {
-		a = addMoney(a, c, v)
-	}
-	return a
+	s.Gross = s.Gross.Merge(o.Gross)
+	s.Refunded = s.Refunded.Merge(o.Refunded)
+	s.Revenue = s.Revenue.Merge(o.Revenue)
 }
 
 func (s *CommerceStats) rates() {
@@ -275,7 +253,7 @@ func newCommerceAccumulator(q CommerceQuery, m *attribution.Matching, rows []ses
 	for i := range m.Matched {
 		p := &m.Matched[i]
 		a.matched.Conversions++
-		a.matched.Revenue = addMoney(a.matched.Revenue, p.Currency, p.Net())
+		a.matched.Revenue = a.matched.Revenue.Add(p.Currency, p.Net())
 		if p.Contact == "" {
 			continue
 		}
@@ -519,9 +497,9 @@ func (a *CommerceAccumulator) add(f *frame.Frame, g int) {
 		}
 		s := a.bucket(c.campaign, c.bucket)
 		s.Conversions++
-		s.Gross = addMoney(s.Gross, p.currency, p.amount)
-		s.Refunded = addMoney(s.Refunded, p.currency, p.refnd)
-		s.Revenue = addMoney(s.Revenue, p.currency, p.net)
+		s.Gross = s.Gross.Add(p.currency, p.amount)
+		s.Refunded = s.Refunded.Add(p.currency, p.refnd)
+		s.Revenue = s.Revenue.Add(p.currency, p.net)
 	}
 	for i := range convs {
 		c := &convs[i]
@@ -654,15 +632,15 @@ func (r *CommerceResult) Tables() []cm.Table {
 		totals.Rows = append(totals.Rows, []string{elsewhere, "", "", "", "", "", "", strconv.Itoa(r.Elsewhere.Conversions), "", ""})
 	}
 	money := cm.Table{Name: "Commerce revenue", Columns: []string{"campaign", "currency", "gross", "refunded", "revenue"}}
-	addMoney := func(name string, s *CommerceStats) {
+	moneyRows := func(name string, s *CommerceStats) {
 		for _, c := range (cm.Amounts{}).Merge(s.Gross).Merge(s.Revenue).Currencies() {
 			mu := int32(cm.MinorUnits(c))
 			money.Rows = append(money.Rows, []string{name, c, s.Gross[c].StringFixed(mu), s.Refunded[c].StringFixed(mu), s.Revenue[c].StringFixed(mu)})
 		}
 	}
-	addMoney("all", &r.CommerceStats)
+	moneyRows("all", &r.CommerceStats)
 	for i := range r.Campaigns {
-		addMoney(campName(r.Campaigns[i].Campaign), &r.Campaigns[i].CommerceStats)
+		moneyRows(campName(r.Campaigns[i].Campaign), &r.Campaigns[i].CommerceStats)
 	}
 	for _, c := range r.Elsewhere.Revenue.Currencies() {
 		money.Rows = append(money.Rows, []string{elsewhere, c, "", "", r.Elsewhere.Revenue[c].StringFixed(int32(cm.MinorUnits(c)))})
