@@ -57,21 +57,27 @@ type TrendsResult struct {
 }
 
 func (q *TrendsQuery) steps() (int, int, error) {
-	n := len(q.Funnel.Steps)
-	to := q.ToStep
+	return stepPair(len(q.Funnel.Steps), q.FromStep, q.ToStep)
+}
+
+// stepPair resolves the FromStep and ToStep of a view of a funnel of n
+// steps (0-based; toStep 0 means the last step) and checks that
+// 0 ≤ from < to ≤ n−1.
+func stepPair(n, from, toStep int) (int, int, error) {
+	to := toStep
 	if to == 0 {
 		to = n - 1
 	}
-	if q.FromStep < 0 || q.FromStep >= n {
-		return 0, 0, fmt.Errorf("funnel: from_step: %w: %d, want 0 to %d", cm.ErrInvalidValue, q.FromStep, n-2)
+	if from < 0 || from >= n {
+		return 0, 0, fmt.Errorf("funnel: from_step: %w: %d, want 0 to %d", cm.ErrInvalidValue, from, n-2)
 	}
 	if to < 0 || to >= n {
-		return 0, 0, fmt.Errorf("funnel: to_step: %w: %d, want at most %d", cm.ErrInvalidValue, q.ToStep, n-1)
+		return 0, 0, fmt.Errorf("funnel: to_step: %w: %d, want at most %d", cm.ErrInvalidValue, toStep, n-1)
 	}
-	if q.FromStep >= to {
-		return 0, 0, fmt.Errorf("funnel: from_step: %w: %d must be before to_step %d", cm.ErrInvalidValue, q.FromStep, to)
+	if from >= to {
+		return 0, 0, fmt.Errorf("funnel: from_step: %w: %d must be before to_step %d", cm.ErrInvalidValue, from, to)
 	}
-	return q.FromStep, to, nil
+	return from, to, nil
 }
 
 // Validate checks the query: a valid funnel query ([Query.Validate]), an

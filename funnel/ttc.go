@@ -49,24 +49,14 @@ type TimeToConvertResult struct {
 }
 
 func (q *TimeToConvertQuery) steps() (int, int, error) {
-	n := len(q.Funnel.Steps)
-	to := q.ToStep
-	if to == 0 {
-		to = n - 1
+	from, to, err := stepPair(len(q.Funnel.Steps), q.FromStep, q.ToStep)
+	if err != nil {
+		return 0, 0, err
 	}
-	if q.FromStep < 0 || q.FromStep >= n {
-		return 0, 0, fmt.Errorf("funnel: from_step: %w: %d, want 0 to %d", cm.ErrInvalidValue, q.FromStep, n-2)
-	}
-	if to < 0 || to >= n {
-		return 0, 0, fmt.Errorf("funnel: to_step: %w: %d, want at most %d", cm.ErrInvalidValue, q.ToStep, n-1)
-	}
-	if q.FromStep >= to {
-		return 0, 0, fmt.Errorf("funnel: from_step: %w: %d must be before to_step %d", cm.ErrInvalidValue, q.FromStep, to)
-	}
-	if q.Funnel.Steps[q.FromStep].Optional || q.Funnel.Steps[to].Optional {
+	if q.Funnel.Steps[from].Optional || q.Funnel.Steps[to].Optional {
 		return 0, 0, fmt.Errorf("funnel: from_step, to_step: %w: they must be required steps", cm.ErrInvalidValue)
 	}
-	return q.FromStep, to, nil
+	return from, to, nil
 }
 
 // Validate checks the query: a valid funnel query ([Query.Validate]; its
