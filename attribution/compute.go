@@ -243,13 +243,7 @@ func (c *computer) byTouch(j journey, out []share) []share {
 		splitUnits(units, w, c.parts)
 	}
 	for i, t := range ts {
-		k := -1
-		for x := range out {
-			if out[x].val == t.val {
-				k = x
-				break
-			}
-		}
+		k := shareIndex(out, t.val)
 		if k < 0 {
 			out = append(out, share{val: t.val})
 			k = len(out) - 1
@@ -269,6 +263,17 @@ func (c *computer) byTouch(j journey, out []share) []share {
 	return out
 }
 
+// shareIndex returns the index of value v's share in out, or -1 (a
+// journey has few distinct values, so a scan beats a map).
+func shareIndex(out []share, v int32) int {
+	for x := range out {
+		if out[x].val == v {
+			return x
+		}
+	}
+	return -1
+}
+
 // preSplit reports whether byTouch already split the revenue (rule-based
 // models split per touch; the data-driven ones per value, in splitMoney).
 func (c *computer) preSplit() bool { return !c.def.Model.DataDriven() }
@@ -281,13 +286,7 @@ func (c *computer) byValue(j journey, out []share, weight func(v int32) float64)
 		return append(out, share{val: -1, w: 1})
 	}
 	for _, t := range ts {
-		k := -1
-		for x := range out {
-			if out[x].val == t.val {
-				k = x
-				break
-			}
-		}
+		k := shareIndex(out, t.val)
 		if k < 0 {
 			out = append(out, share{val: t.val, w: weight(t.val)})
 			k = len(out) - 1

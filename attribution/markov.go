@@ -77,6 +77,31 @@ func (c *chain) prob(i, j int) float64 {
 	return c.count[i][j] / sum
 }
 
+// transitions lists the transitions with a count, row by row, naming the
+// channel states by channel(s-1) for state s.
+func (c *chain) transitions(channel func(i int) string) []Transition {
+	name := func(s int) string {
+		switch s {
+		case 0:
+			return StartState
+		case c.n:
+			return ConversionState
+		case c.n + 1:
+			return NullState
+		}
+		return channel(s - 1)
+	}
+	var out []Transition
+	for i := range c.n {
+		for j := range c.n + 2 {
+			if c.count[i][j] > 0 {
+				out = append(out, Transition{From: name(i), To: name(j), Count: c.count[i][j], Probability: c.prob(i, j)})
+			}
+		}
+	}
+	return out
+}
+
 // solution is the chain solved: N = (I − Q)⁻¹ (expected visits), b the
 // one-step conversion probabilities, and P(conversion) from (start).
 type solution struct {
@@ -269,25 +294,7 @@ func (c *computer) markov() (*MarkovResult, []float64, error) {
 		ch.count[from][to] += float64(n)
 	}
 
-	// Transitions.
-	name := func(s int) string {
-		switch {
-		case s == 0:
-			return StartState
-		case s == ch.n:
-			return ConversionState
-		case s == ch.n+1:
-			return NullState
-		}
-		return a.values[values[s-1]]
-	}
-	for i := range ch.n {
-		for j := range ch.n + 2 {
-			if ch.count[i][j] > 0 {
-				res.Transitions = append(res.Transitions, Transition{From: name(i), To: name(j), Count: ch.count[i][j], Probability: ch.prob(i, j)})
-			}
-		}
-	}
+	res.Transitions = ch.transitions(func(i int) string { return a.values[values[i]] })
 	re := make([]float64, len(a.values))
 	if res.Journeys == 0 {
 		return res, re, nil

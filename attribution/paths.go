@@ -325,24 +325,7 @@ func AttributePaths(rows []PathRow) (*PathResult, error) {
 			lastConv[s] += r.Conversions
 		}
 	}
-	for i := range ch.n {
-		for j := range ch.n + 2 {
-			if ch.count[i][j] > 0 {
-				name := func(s int) string {
-					switch {
-					case s == 0:
-						return StartState
-					case s == ch.n:
-						return ConversionState
-					case s == ch.n+1:
-						return NullState
-					}
-					return names[s-1]
-				}
-				res.Transitions = append(res.Transitions, Transition{From: name(i), To: name(j), Count: ch.count[i][j], Probability: ch.prob(i, j)})
-			}
-		}
-	}
+	res.Transitions = ch.transitions(func(i int) string { return names[i] })
 	res.Channels = make([]PathChannel, n)
 	for i, name := range names {
 		res.Channels[i] = PathChannel{Channel: name}
