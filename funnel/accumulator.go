@@ -262,25 +262,23 @@ func (a *Accumulator) add(f *frame.Frame, g int) {
 // partitions aside), else Merge returns an error wrapping [cm.ErrMismatch]
 // and leaves a unchanged; o must not be used afterwards.
 func (a *Accumulator) Merge(o *Accumulator) error {
-	if o == nil {
-		return fmt.Errorf("funnel: merge: %w: a nil accumulator", cm.ErrMismatch)
-	}
-	if err := mergeable(a, o, a.key == o.key); err != nil {
-		return err
-	}
-	a.merge(o)
-	return nil
+	return mergeChecked(a, o, func() bool { return a.key == o.key }, (*Accumulator).merge)
 }
 
-// mergeable returns the error of merging o into a: an accumulator into
-// itself, or accumulators of different queries (same false).
-func mergeable[A any](a, o *A, same bool) error {
-	if a == o {
+// mergeChecked merges o into a with merge, unless o is nil, is a itself,
+// or answers another query (same, asked only of a distinct o, reports
+// false): then it returns an error wrapping [cm.ErrMismatch] and leaves a
+// unchanged. Every accumulator's Merge is this.
+func mergeChecked[A any](a, o *A, same func() bool, merge func(a, o *A)) error {
+	switch {
+	case o == nil:
+		return fmt.Errorf("funnel: merge: %w: a nil accumulator", cm.ErrMismatch)
+	case a == o:
 		return fmt.Errorf("funnel: merge: %w: an accumulator into itself", cm.ErrMismatch)
-	}
-	if !same {
+	case !same():
 		return fmt.Errorf("funnel: merge: %w", cm.ErrMismatch)
 	}
+	merge(a, o)
 	return nil
 }
 

@@ -585,14 +585,7 @@ func (a *CampaignAccumulator) add(f *frame.Frame, g int) {
 // partitions aside), else Merge returns an error wrapping [cm.ErrMismatch]
 // and leaves a unchanged; o must not be used afterwards.
 func (a *CampaignAccumulator) Merge(o *CampaignAccumulator) error {
-	if o == nil {
-		return fmt.Errorf("funnel: merge: %w: a nil accumulator", cm.ErrMismatch)
-	}
-	if err := mergeable(a, o, a.key == o.key); err != nil {
-		return err
-	}
-	a.merge(o)
-	return nil
+	return mergeChecked(a, o, func() bool { return a.key == o.key }, (*CampaignAccumulator).merge)
 }
 
 func (a *CampaignAccumulator) merge(o *CampaignAccumulator) {

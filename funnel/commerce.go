@@ -529,15 +529,10 @@ var codeCart, _ = cm.TypeCode(cm.CartAdded)
 // error wrapping [cm.ErrMismatch] and leaves a unchanged; o must not be
 // used afterwards.
 func (a *CommerceAccumulator) Merge(o *CommerceAccumulator) error {
-	if o == nil {
-		return fmt.Errorf("funnel: merge: %w: a nil accumulator", cm.ErrMismatch)
+	same := func() bool {
+		return a.key == o.key && a.matched.Conversions == o.matched.Conversions && a.matched.Revenue.Equal(o.matched.Revenue)
 	}
-	same := a.key == o.key && a.matched.Conversions == o.matched.Conversions && a.matched.Revenue.Equal(o.matched.Revenue)
-	if err := mergeable(a, o, same); err != nil {
-		return err
-	}
-	a.merge(o)
-	return nil
+	return mergeChecked(a, o, same, (*CommerceAccumulator).merge)
 }
 
 func (a *CommerceAccumulator) merge(o *CommerceAccumulator) {

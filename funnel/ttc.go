@@ -140,14 +140,7 @@ func (a *TimeToConvertAccumulator) add(f *frame.Frame, g int) {
 // partitions aside), else Merge returns an error wrapping [cm.ErrMismatch]
 // and leaves a unchanged.
 func (a *TimeToConvertAccumulator) Merge(o *TimeToConvertAccumulator) error {
-	if o == nil {
-		return fmt.Errorf("funnel: merge: %w: a nil accumulator", cm.ErrMismatch)
-	}
-	if err := mergeable(a, o, a.key == o.key); err != nil {
-		return err
-	}
-	a.merge(o)
-	return nil
+	return mergeChecked(a, o, func() bool { return a.key == o.key }, (*TimeToConvertAccumulator).merge)
 }
 
 func (a *TimeToConvertAccumulator) merge(o *TimeToConvertAccumulator) {
