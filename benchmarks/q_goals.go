@@ -46,25 +46,10 @@ func flowsDuck(ctx context.Context, w *workload) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := w.db.QueryContext(ctx, `
+	return dayCounts(ctx, w, `
 		SELECT strftime(date_trunc('day', local_time), '%Y-%m-%d'), flow, count(*)
 		FROM events
 		WHERE tenant = 'acme' AND type = 'flow.started' AND time >= ? AND time < ?
 		  AND contact IS NOT NULL AND coalesce(channel, '') <> 'test'
 		GROUP BY ALL`, r.From, r.To)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var day, flow string
-		var n int
-		if err := rows.Scan(&day, &flow, &n); err != nil {
-			return nil, err
-		}
-		out = append(out, fmt.Sprintf("%s %s %d", day, flow, n))
-	}
-	slices.Sort(out)
-	return out, rows.Err()
 }

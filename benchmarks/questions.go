@@ -78,22 +78,28 @@ func eventsByDayDuck(ctx context.Context, w *workload) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := w.db.QueryContext(ctx, `
+	return dayCounts(ctx, w, `
 		SELECT strftime(date_trunc('day', local_time), '%Y-%m-%d') AS day, type, count(*)
 		FROM events WHERE tenant = 'acme' AND time >= ? AND time < ?
 		GROUP BY ALL`, r.From, r.To)
+}
+
+// dayCounts runs a DuckDB query whose rows are (day, key, count) and
+// returns them as sorted "day key count" lines.
+func dayCounts(ctx context.Context, w *workload, query string, args ...any) ([]string, error) {
+	rows, err := w.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var day, typ string
+		var day, key string
 		var n int
-		if err := rows.Scan(&day, &typ, &n); err != nil {
+		if err := rows.Scan(&day, &key, &n); err != nil {
 			return nil, err
 		}
-		out = append(out, fmt.Sprintf("%s %s %d", day, typ, n))
+		out = append(out, fmt.Sprintf("%s %s %d", day, key, n))
 	}
 	slices.Sort(out)
 	return out, rows.Err()
