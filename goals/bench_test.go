@@ -66,22 +66,27 @@ func rows(b *testing.B, q any) {
 	b.ReportMetric(float64(f.Len()), "rows")
 }
 
+// warm times ask(q) on the frame the store caches after a first ask (a
+// dashboard asking again) and reports the rows folded.
+func warm[Q, R any](b *testing.B, s cm.Reader, q Q, ask func(context.Context, cm.Reader, Q) (R, error)) {
+	if _, err := ask(context.Background(), s, q); err != nil { // builds the frame the store caches
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ask(context.Background(), s, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rows(b, q)
+}
+
 // BenchmarkFlows: flows triggered, popular flows and drop-out per node, on
 // a frame already cached by the store (a dashboard asking again).
 func BenchmarkFlows(b *testing.B) {
 	s, cal, r := benchSetup(b)
 	q := goals.FlowsQuery{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal}
-	if _, err := goals.Flows(context.Background(), s, q); err != nil { // builds the frame the store caches
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := goals.Flows(context.Background(), s, q); err != nil {
-			b.Fatal(err)
-		}
-	}
-	rows(b, q)
+	warm(b, s, q, goals.Flows)
 }
 
 // BenchmarkFlowsCold is BenchmarkFlows with the store's frame cache
@@ -104,16 +109,7 @@ func BenchmarkFlowsCold(b *testing.B) {
 func BenchmarkFlowsDroppedRuns(b *testing.B) {
 	s, cal, r := benchSetup(b)
 	q := goals.FlowsQuery{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal, DroppedRuns: true}
-	if _, err := goals.Flows(context.Background(), s, q); err != nil { // builds the frame the store caches
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := goals.Flows(context.Background(), s, q); err != nil {
-			b.Fatal(err)
-		}
-	}
+	warm(b, s, q, goals.Flows)
 }
 
 // BenchmarkFlowsFold is the fold alone, one accumulator on one core,
@@ -159,17 +155,7 @@ func benchGoals(b *testing.B) []goals.Goal {
 func BenchmarkConversions(b *testing.B) {
 	s, cal, r := benchSetup(b)
 	q := goals.Query{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal, Goals: benchGoals(b)}
-	if _, err := goals.Conversions(context.Background(), s, q); err != nil { // builds the frame the store caches
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := goals.Conversions(context.Background(), s, q); err != nil {
-			b.Fatal(err)
-		}
-	}
-	rows(b, q)
+	warm(b, s, q, goals.Conversions)
 }
 
 // BenchmarkDefaultGoals: the default goal set (goal.reached names, payment_succeeded,
@@ -193,15 +179,5 @@ func BenchmarkDefaultGoals(b *testing.B) {
 func BenchmarkCompareVersions(b *testing.B) {
 	s, cal, r := benchSetup(b)
 	q := goals.CompareQuery{Tenant: "acme", Range: r, AllowLongRange: true, Calendar: cal, Flow: "shop"}
-	if _, err := goals.CompareVersions(context.Background(), s, q); err != nil { // builds the frame the store caches
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := goals.CompareVersions(context.Background(), s, q); err != nil {
-			b.Fatal(err)
-		}
-	}
-	rows(b, q)
+	warm(b, s, q, goals.CompareVersions)
 }
