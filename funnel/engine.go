@@ -107,17 +107,9 @@ func (w *worker) ordered(evs []evt, bdStep int, want uint32) (path, outcome) {
 		default:
 			// Different events at one instant: replay each (event, step)
 			// pair in step order, without exclusions or strict breaks.
-			fl := w.flat[:0]
-			for k := range g {
-				for b := g[k].steps; b != 0; b &= b - 1 {
-					fl = append(fl, flat{k, bits.TrailingZeros32(b)})
-				}
-			}
-			slices.SortStableFunc(fl, func(a, b flat) int { return a.s - b.s })
-			for _, x := range fl {
+			for _, x := range w.tieOrder(g) {
 				w.step(&g[x.k], x.s+1, false, true, bdStep, want)
 			}
-			w.flat = fl
 		}
 		if w.slots[n].set {
 			break
@@ -131,6 +123,20 @@ func (w *worker) ordered(evs []evt, bdStep int, want uint32) (path, outcome) {
 		return path{}, removed
 	}
 	return path{depth: w.depth, done: w.max.done, t: w.max.t}, entered
+}
+
+// tieOrder returns the (event, step) pairs of tie group g in step order,
+// the events of one step in their order, in the worker's reused buffer.
+func (w *worker) tieOrder(g []evt) []flat {
+	fl := w.flat[:0]
+	for k := range g {
+		for b := g[k].steps; b != 0; b &= b - 1 {
+			fl = append(fl, flat{k, bits.TrailingZeros32(b)})
+		}
+	}
+	slices.SortStableFunc(fl, func(a, b flat) int { return a.s - b.s })
+	w.flat = fl
+	return fl
 }
 
 func sameMasks(g []evt) bool {

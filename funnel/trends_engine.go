@@ -1,9 +1,6 @@
 package funnel
 
-import (
-	"math/bits"
-	"slices"
-)
+import "math/bits"
 
 // interval is a unit's attempt for one entry period (trends).
 type interval struct {
@@ -45,17 +42,9 @@ func (w *worker) trends(evs []evt, bucketOf func(int64) int, fromSlot, toSlot, b
 				w.trendEvent(&g[k], bucketOf, toSlot, bdStep, want)
 			}
 		} else {
-			fl := w.flat[:0]
-			for k := range g {
-				for b := g[k].steps; b != 0; b &= b - 1 {
-					fl = append(fl, flat{k, bits.TrailingZeros32(b)})
-				}
-			}
-			slices.SortStableFunc(fl, func(a, b flat) int { return a.s - b.s })
-			for _, x := range fl {
+			for _, x := range w.tieOrder(g) {
 				w.trendStep(&g[x.k], x.s+1, false, bucketOf, toSlot, bdStep, want)
 			}
-			w.flat = fl
 		}
 		i = j
 	}
