@@ -44,13 +44,7 @@ type CommerceQuery struct {
 // valid partition and granularity, and a reference window that is not
 // negative. It does not modify q.
 func (q *CommerceQuery) Validate() error {
-	if q.Tenant == "" {
-		return fmt.Errorf("funnel: tenant: %w", cm.ErrNoTenant)
-	}
-	if err := checkRange(q.Calendar, q.Range, q.AllowLongRange); err != nil {
-		return err
-	}
-	if err := checkPartition(q.Partition); err != nil {
+	if err := checkScope(q.Tenant, q.Calendar, q.Range, q.AllowLongRange, q.Partition); err != nil {
 		return err
 	}
 	switch q.Granularity {

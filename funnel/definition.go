@@ -599,13 +599,7 @@ func ParseAttribution(s string) (Attribution, int, error) {
 // unless AllowLongRange; a valid partition, definition and breakdown. It
 // does not modify q.
 func (q *Query) Validate() error {
-	if q.Tenant == "" {
-		return fmt.Errorf("funnel: tenant: %w", cm.ErrNoTenant)
-	}
-	if err := checkRange(q.Calendar, q.Range, q.AllowLongRange); err != nil {
-		return err
-	}
-	if err := checkPartition(q.Partition); err != nil {
+	if err := checkScope(q.Tenant, q.Calendar, q.Range, q.AllowLongRange, q.Partition); err != nil {
 		return err
 	}
 	if err := q.Funnel.Validate(); err != nil {
@@ -635,6 +629,19 @@ func checkRange(cal cm.Calendar, r cm.Range, allowLong bool) error {
 		return fmt.Errorf("funnel: range: %w: %s (both bounds are required, from before to)", cm.ErrEmptyRange, r)
 	}
 	return fmt.Errorf("funnel: range: %w", err)
+}
+
+// checkScope checks what every query of the package names: a tenant
+// ([cm.ErrNoTenant]), its range ([checkRange]) and its partition, in that
+// order.
+func checkScope(tenant string, cal cm.Calendar, r cm.Range, allowLong bool, p cm.Partition) error {
+	if tenant == "" {
+		return fmt.Errorf("funnel: tenant: %w", cm.ErrNoTenant)
+	}
+	if err := checkRange(cal, r, allowLong); err != nil {
+		return err
+	}
+	return checkPartition(p)
 }
 
 // checkPartition checks a query's partition.

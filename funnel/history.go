@@ -36,13 +36,7 @@ type HistoryQuery struct {
 // range and partition as [CampaignQuery.Validate] does. It does not modify
 // q.
 func (q *HistoryQuery) Validate() error {
-	if q.Tenant == "" {
-		return fmt.Errorf("funnel: tenant: %w", cm.ErrNoTenant)
-	}
-	if err := checkRange(q.Calendar, q.Range, q.AllowLongRange); err != nil {
-		return err
-	}
-	if err := checkPartition(q.Partition); err != nil {
+	if err := checkScope(q.Tenant, q.Calendar, q.Range, q.AllowLongRange, q.Partition); err != nil {
 		return err
 	}
 	if q.Contact == "" {
