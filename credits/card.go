@@ -2,6 +2,7 @@ package credits
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -529,8 +530,6 @@ func (c *RateCard) MarshalJSON() ([]byte, error) {
 // compiled is a card resolved for one query: dates as instants in the
 // account's zone, markets and rates as dense ids.
 type compiled struct {
-	card    *RateCard
-	loc     *time.Location
 	markets []string // market id -> name
 	maps    []cmap   // by effective instant, ascending
 	rules   []crule  // by effective instant, ascending
@@ -558,11 +557,10 @@ type crule struct {
 }
 
 type centry struct {
-	from     int64
-	market   uint16
-	cat      uint8
-	currency string
-	bands    []cband // one band (UpTo 0) for a flat price
+	from   int64
+	market uint16
+	cat    uint8
+	bands  []cband // one band (UpTo 0) for a flat price
 }
 
 type cband struct {
@@ -572,7 +570,6 @@ type cband struct {
 
 type crate struct {
 	entry    int32
-	band     int
 	price    decimal.Decimal
 	currency string
 	cat      uint8
@@ -585,7 +582,7 @@ type crate struct {
 // rates and two market maps of some 100 countries and 60 calling codes),
 // so compiled cards are not kept anywhere.
 func compile(c *RateCard, loc *time.Location) *compiled {
-	cc := &compiled{card: c, loc: loc}
+	cc := &compiled{}
 	// Market ids in name order, so that they do not depend on map order.
 	ids := map[string]uint16{}
 	seen := func(name string) {
@@ -633,7 +630,7 @@ func compile(c *RateCard, loc *time.Location) *compiled {
 		}
 		cc.maps = append(cc.maps, mm)
 	}
-	slices.SortFunc(cc.maps, func(a, b cmap) int { return cmpInt(a.from, b.from) })
+	slices.SortFunc(cc.maps, func(a, b cmap) int { return cmp.Compare(a.from, b.from) })
 	rules := c.Rules
 	if len(rules) == 0 {
 		rules = DefaultRules()
@@ -645,7 +642,7 @@ func compile(c *RateCard, loc *time.Location) *compiled {
 		}
 		cc.rules = append(cc.rules, cr)
 	}
-	slices.SortFunc(cc.rules, func(a, b crule) int { return cmpInt(a.from, b.from) })
+	slices.SortFunc(cc.rules, func(a, b crule) int { return cmp.Compare(a.from, b.from) })
 	nrates := 0
 	for _, r := range c.Rates {
 		nrates += max(1, len(r.Tiers))
@@ -655,20 +652,20 @@ func compile(c *RateCard, loc *time.Location) *compiled {
 	bands := make([]cband, 0, nrates) // every entry's bands, one after another
 	count := make([]int32, len(cc.markets)*int(numCats))
 	for _, r := range c.Rates {
-		e := centry{from: at(r.Effective), market: ids[r.Market], cat: r.Category.code(), currency: r.Currency}
+		e := centry{from: at(r.Effective), market: ids[r.Market], cat: r.Category.code()}
 		eid := int32(len(cc.entries))
-		add := func(band int, price decimal.Decimal, lo, hi int64) {
-			cc.rates = append(cc.rates, crate{entry: eid, band: band, price: price, currency: r.Currency, cat: e.cat, market: e.market, lo: lo, hi: hi})
+		add := func(price decimal.Decimal, lo, hi int64) {
+			cc.rates = append(cc.rates, crate{entry: eid, price: price, currency: r.Currency, cat: e.cat, market: e.market, lo: lo, hi: hi})
 		}
 		first := len(bands)
 		if len(r.Tiers) == 0 {
 			bands = append(bands, cband{0, int32(len(cc.rates))})
-			add(0, r.Price, 0, 0)
+			add(r.Price, 0, 0)
 		} else {
 			var lo int64
-			for k, t := range r.Tiers {
+			for _, t := range r.Tiers {
 				bands = append(bands, cband{t.UpTo, int32(len(cc.rates))})
-				add(k, t.Price, lo, t.UpTo)
+				add(t.Price, lo, t.UpTo)
 				lo = t.UpTo + 1
 			}
 		}
@@ -693,19 +690,9 @@ func compile(c *RateCard, loc *time.Location) *compiled {
 		}
 	}
 	for _, list := range cc.mc {
-		slices.SortFunc(list, func(a, b int32) int { return cmpInt(cc.entries[a].from, cc.entries[b].from) })
+		slices.SortFunc(list, func(a, b int32) int { return cmp.Compare(cc.entries[a].from, cc.entries[b].from) })
 	}
 	return cc
-}
-
-func cmpInt[T int64 | int | uint32 | uint64 | int32](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // rule returns the rule set in force at t, or nil before the first.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
+	"strings"
 	"time"
 
 	cm "github.com/convometrics/convometrics"
@@ -122,19 +124,12 @@ func newEngine(q *Query, nd needs) (*engine, error) {
 		// charged: their statuses may come after it.
 		e.readTo = math.MaxInt64
 	}
-	cuts := []int64{e.from, e.to}
+	e.cuts = []int64{e.from, e.to}
 	if nd.ledger {
-		cuts = append(cuts, e.now, e.burnLo)
+		e.cuts = append(e.cuts, e.now, e.burnLo)
 	}
-	for _, c := range cuts {
-		i := 0
-		for i < len(e.cuts) && e.cuts[i] < c {
-			i++
-		}
-		if i == len(e.cuts) || e.cuts[i] != c {
-			e.cuts = append(e.cuts[:i], append([]int64{c}, e.cuts[i:]...)...)
-		}
-	}
+	slices.Sort(e.cuts)
+	e.cuts = slices.Compact(e.cuts)
 	return e, nil
 }
 
@@ -730,7 +725,7 @@ func (c *marketCache) get(cc *compiled, id uint32, mi int) (uint16, bool) {
 // phoneDigits returns the contact as the digits of an international phone
 // number (6 to 15 digits, an optional leading "+"), or "".
 func phoneDigits(s string) string {
-	s = trimPlus(s)
+	s = strings.TrimPrefix(s, "+")
 	if len(s) < 6 || len(s) > 15 {
 		return ""
 	}
@@ -738,13 +733,6 @@ func phoneDigits(s string) string {
 		if s[i] < '0' || s[i] > '9' {
 			return ""
 		}
-	}
-	return s
-}
-
-func trimPlus(s string) string {
-	if len(s) > 0 && s[0] == '+' {
-		return s[1:]
 	}
 	return s
 }
