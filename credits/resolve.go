@@ -97,13 +97,7 @@ func (r *run) reported(s *msgState, c *rec) (charged, ok bool) {
 	case c.cat == catNone:
 		// Pricing without a category: the send tells.
 		c.flags |= rfEst
-		c.cat = catService
-		if s.flags&mfTemplate != 0 {
-			c.cat = s.tcat
-			if c.cat == catNone || c.cat == catReferral {
-				c.cat = catOther
-			}
-		}
+		c.cat = sendCategory(s)
 	case c.cat == catReferral && charged:
 		c.cat = catOther
 	}
@@ -114,6 +108,19 @@ func (r *run) reported(s *msgState, c *rec) (charged, ok bool) {
 		c.flags |= rfCBP
 	}
 	return charged, true
+}
+
+// sendCategory is the category a message's send tells: its template's
+// (other when the template has none, or referral_conversion, which is no
+// template category), service for a message that is not a template.
+func sendCategory(s *msgState) uint8 {
+	if s.flags&mfTemplate == 0 {
+		return catService
+	}
+	if s.tcat == catNone || s.tcat == catReferral {
+		return catOther
+	}
+	return s.tcat
 }
 
 // rulesFor applies the rule set in force at the charge instant to a
@@ -130,13 +137,7 @@ func (r *run) rulesFor(s *msgState, c *rec, charged *bool) bool {
 		return false
 	}
 	c.flags |= rfEst
-	c.cat = catService
-	if s.flags&mfTemplate != 0 {
-		c.cat = s.tcat
-		if c.cat == catNone || c.cat == catReferral {
-			c.cat = catOther
-		}
-	}
+	c.cat = sendCategory(s)
 	if c.cat == catAuthentication && e.home != "" && c.country != 0 {
 		if ctry := r.d.country.Str(c.country); ctry != e.home {
 			if m, _ := r.market(c); e.cc.entry(m, catAuthIntl, c.at) >= 0 {
