@@ -65,23 +65,16 @@ func (e *engine) fold(ctx context.Context, f *frame.Frame, rules bool) (*outcome
 // fast folds f on both cores, each message resolved in its contact group.
 func (e *engine) fast(ctx context.Context, f *frame.Frame, rules bool) (out *outcome, needRules, conflict bool, err error) {
 	d := frameDicts(f)
-	runs := make([]*run, runtime.GOMAXPROCS(0))
-	errs := make([]error, len(runs))
-	n := f.Parallel(len(runs), func(i, lo, hi int) {
-		r := e.newRun(f, d, rules, false)
-		runs[i] = r
-		errs[i] = r.groups(ctx, lo, hi)
-	})
-	if err := errors.Join(errs...); err != nil {
+	runs, err := e.runAll(ctx, f, d, rules, false)
+	if err != nil {
 		return nil, false, false, err
 	}
-	if n == 0 {
+	if len(runs) == 0 {
 		runs = []*run{e.newRun(f, d, rules, false)}
-		n = 1
 	}
 	first := runs[0]
 	var seen []uint64
-	for _, r := range runs[:n] {
+	for _, r := range runs {
 		needRules = needRules || r.needRules
 		conflict = conflict || r.conflict || bitsetOr(&seen, r.seen)
 		if r != first {
@@ -98,23 +91,34 @@ func (e *engine) fast(ctx context.Context, f *frame.Frame, rules bool) (out *out
 	return &outcome{e: e, s: first.sink, d: d}, false, false, nil
 }
 
+// runAll folds the contact groups of f on every core, each share in a run
+// of its own (one that keeps its message states when export is set), and
+// returns the runs that had a share.
+func (e *engine) runAll(ctx context.Context, f *frame.Frame, d dicts, rules, export bool) ([]*run, error) {
+	runs := make([]*run, runtime.GOMAXPROCS(0))
+	errs := make([]error, len(runs))
+	n := f.Parallel(len(runs), func(i, lo, hi int) {
+		r := e.newRun(f, d, rules, export)
+		runs[i] = r
+		errs[i] = r.groups(ctx, lo, hi)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return runs[:n], nil
+}
+
 // exactFrame folds f keeping every message's state, merges the states of
 // each message across contact groups, then resolves them. It reports
 // whether some message needs the windows f lacks.
 func (e *engine) exactFrame(ctx context.Context, f *frame.Frame, rules bool) (*outcome, bool, error) {
 	d := frameDicts(f)
 	st := newExact(d)
-	runs := make([]*run, runtime.GOMAXPROCS(0))
-	errs := make([]error, len(runs))
-	n := f.Parallel(len(runs), func(i, lo, hi int) {
-		r := e.newRun(f, d, rules, true)
-		runs[i] = r
-		errs[i] = r.groups(ctx, lo, hi)
-	})
-	if err := errors.Join(errs...); err != nil {
+	runs, err := e.runAll(ctx, f, d, rules, true)
+	if err != nil {
 		return nil, false, err
 	}
-	for _, r := range runs[:n] {
+	for _, r := range runs {
 		for i := range r.parts {
 			st.add(&r.parts[i], nil)
 		}
@@ -260,17 +264,11 @@ func Fold(ctx context.Context, r cm.Reader, q Query) (*Accumulator, error) {
 		return nil, fmt.Errorf("credits: %w", err)
 	}
 	d := frameDicts(f)
-	runs := make([]*run, runtime.GOMAXPROCS(0))
-	errs := make([]error, len(runs))
-	n := f.Parallel(len(runs), func(i, lo, hi int) {
-		rn := a.e.newRun(f, d, true, true)
-		runs[i] = rn
-		errs[i] = rn.groups(ctx, lo, hi)
-	})
-	if err := errors.Join(errs...); err != nil {
+	runs, err := a.e.runAll(ctx, f, d, true, true)
+	if err != nil {
 		return nil, err
 	}
-	for _, rn := range runs[:n] {
+	for _, rn := range runs {
 		a.addRun(rn, &d)
 	}
 	return a, nil
