@@ -261,10 +261,8 @@ func ParseCardCSV(r io.Reader) (*RateCard, error) {
 	where := func(kind string, i int, key string) string {
 		line := 0
 		switch {
-		case kind == "markets" && key != "":
+		case kind == "markets": // key "" is the default market's line
 			line = keyLine[[2]string{strconv.Itoa(i), key}]
-		case kind == "markets":
-			line = keyLine[[2]string{strconv.Itoa(i), ""}]
 		case kind == "rates" && key != "":
 			k, _ := strconv.Atoi(key)
 			if k < len(tierLines[i]) {
