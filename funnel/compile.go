@@ -197,8 +197,8 @@ func newReader(f *frame.Frame, r fieldRef) reader {
 		rd.dict = f.Dict(r.col)
 	case kindAttr:
 		rd.dict = f.AttrDict()
-		if d := f.AttrDict(); d != nil {
-			if id, ok := d.Lookup(r.key); ok && id != 0 {
+		if rd.dict != nil {
+			if id, ok := rd.dict.Lookup(r.key); ok && id != 0 {
 				rd.key, rd.hasK = id, true
 			}
 		}
@@ -253,13 +253,14 @@ func (rd *reader) str(id uint32) string {
 	return ""
 }
 
-// lookup resolves a filter value to the reader's ids.
-func (rd *reader) lookup(f *frame.Frame, r fieldRef, s string) (uint32, bool) {
+// lookup resolves a filter value on field r (the field rd reads) to the
+// reader's ids.
+func (rd *reader) lookup(r fieldRef, s string) (uint32, bool) {
 	switch r.kind {
 	case kindString:
-		return f.Lookup(r.col, s)
+		return rd.f.Lookup(r.col, s)
 	case kindAttr:
-		d := f.AttrDict()
+		d := rd.dict
 		if d == nil {
 			return 0, s == ""
 		}
@@ -304,7 +305,7 @@ func (c *compiled) bind(f *frame.Frame) *binding {
 						vals = []string{w.Value}
 					}
 					for _, v := range vals {
-						if id, ok := cd.r.lookup(f, ref, v); ok {
+						if id, ok := cd.r.lookup(ref, v); ok {
 							cd.ids = append(cd.ids, id)
 						}
 					}
