@@ -180,12 +180,7 @@ func (r *Result) Tables() []cm.Table {
 	if r.Breakdown != nil {
 		bt := cm.Table{Name: "Funnel by " + r.BreakdownField, Columns: append([]string{r.BreakdownField}, cols...)}
 		for _, b := range r.Breakdown {
-			v := b.Value
-			if b.Other {
-				v = "(other)"
-			} else if v == "" {
-				v = "(none)"
-			}
+			v := breakdownLabel(b.Value, b.Other)
 			for _, s := range b.Steps {
 				bt.Rows = append(bt.Rows, append([]string{v}, stepRow(s)...))
 			}
@@ -205,6 +200,18 @@ func (r *Result) Tables() []cm.Table {
 		out = append(out, lt)
 	}
 	return out
+}
+
+// breakdownLabel names a breakdown row in tables: "(other)" for the row
+// summing the values beyond the limit, "(none)" for the empty value.
+func breakdownLabel(value string, other bool) string {
+	switch {
+	case other:
+		return "(other)"
+	case value == "":
+		return "(none)"
+	}
+	return value
 }
 
 func stepRow(s StepResult) []string {

@@ -306,12 +306,7 @@ func (r *TrendsResult) Tables() []cm.Table {
 	if r.Breakdown != nil {
 		bt := cm.Table{Name: t.Name + " by " + r.BreakdownField, Columns: append([]string{r.BreakdownField}, cols...)}
 		for _, s := range r.Breakdown {
-			v := s.Value
-			if s.Other {
-				v = "(other)"
-			} else if v == "" {
-				v = "(none)"
-			}
+			v := breakdownLabel(s.Value, s.Other)
 			for _, p := range s.Points {
 				bt.Rows = append(bt.Rows, append([]string{v}, trendRow(p)...))
 			}
