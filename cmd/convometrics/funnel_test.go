@@ -103,12 +103,16 @@ func TestFunnelCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("%v:\n%s", err, out)
 	}
-	// Strict: ayse's and can's carts follow their messages directly.
+	// Strict: ayse's and can's carts follow their messages directly (2).
+	// All events by conversation: the events matching a step carry v1
+	// (ayse), v2 (can) and v3 (ece's reply) = 3 rows.
 	if len(doc.Result.Steps) != 2 || doc.Result.Steps[1].Count != 2 || len(doc.Result.Breakdown) != 3 {
 		t.Errorf("json: %+v", doc.Result)
 	}
 
-	// Trends and time to convert.
+	// Trends and time to convert. Trends by day in Istanbul: ayse and can
+	// write at 10:00, ece at 09:10, all on 2026-11-02: 3 entered; ayse's
+	// and can's carts convert 2: 2/3 = 0.6667.
 	code, out, _ = runCLI(t, in, append([]string{"funnel", "-steps", "message.received,cart.added", "-view", "trends", "-format", "csv"}, funnelScope...)...)
 	if code != 0 || !strings.Contains(out, "2026-11-02T00:00:00+03:00,3,2,0.6667") {
 		t.Errorf("trends: %d\n%s", code, out)
