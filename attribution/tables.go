@@ -1,6 +1,8 @@
 package attribution
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -107,7 +109,7 @@ func (m *MarkovResult) tables(dim string) []cm.Table {
 		if len(e.Revenue) == 0 {
 			re.Rows = append(re.Rows, []string{e.Value, fmtFloat(e.Conversion), "", ""})
 		}
-		for _, cur := range sortedKeys(e.Revenue) {
+		for _, cur := range slices.Sorted(maps.Keys(e.Revenue)) {
 			re.Rows = append(re.Rows, []string{e.Value, fmtFloat(e.Conversion), cur, fmtFloat(e.Revenue[cur])})
 		}
 	}
@@ -120,14 +122,6 @@ func (m *MarkovResult) tables(dim string) []cm.Table {
 	p := cm.Table{Name: "Markov chain", Columns: []string{"journeys", "null_journeys", "conversion_probability"}}
 	p.Rows = [][]string{{strconv.Itoa(m.Journeys), strconv.Itoa(m.NullJourneys), fmtFloat(m.ConversionProbability)}}
 	return []cm.Table{p, tr, re, g}
-}
-
-func sortedKeys(m map[string]float64) []string {
-	a := cm.Amounts{}
-	for k := range m {
-		a[k] = decimal.Zero
-	}
-	return a.Currencies()
 }
 
 // Tables returns the matching for text and CSV export: totals per
