@@ -133,7 +133,8 @@ func TestFlowsFilterAndTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Only shop v1: 7 runs; k4's run still ends at the support flow.
+	// Only shop v1: 7 runs (k1–k6, k8); k4's run still ends at the support
+	// flow, so node a still has 3 drops (k3, k4, k8).
 	if res.TimesTriggered != 7 || res.FlowsTriggered != 1 || len(res.DropOut) != 1 || res.DropOut[0].Nodes[0].Dropped != 3 {
 		t.Errorf("filtered %+v", res)
 	}
@@ -145,7 +146,8 @@ func TestFlowsFilterAndTimeout(t *testing.T) {
 		t.Errorf("unknown flow: %v %+v", err, res)
 	}
 	// Timeout of 90 s: k1's steps are a minute apart and go on; the
-	// in-progress run k6 (last step Nov 30 23:01) has timed out by Dec 1.
+	// in-progress run k6 (last step Nov 30 23:01) has timed out by Dec 1:
+	// dropped 5 + k6 = 6, completed k1, k9 = 2, none in progress.
 	res, err = goals.Flows(context.Background(), s, goals.FlowsQuery{Tenant: "t", Range: days(1, 30), RunTimeout: 90 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +157,7 @@ func TestFlowsFilterAndTimeout(t *testing.T) {
 	}
 	// Timeout of 30 s: every step comes a minute after the previous one,
 	// so every run ends at its start, before its first node, and every
-	// node event is unmatched.
+	// node event is unmatched: all 7 v1 runs (k1–k6, k8) end before a node.
 	res, err = goals.Flows(context.Background(), s, goals.FlowsQuery{Tenant: "t", Range: days(1, 30), RunTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
