@@ -167,7 +167,6 @@ func (s *Store) Append(ctx context.Context, events ...cm.Event) (cm.AppendResult
 		return cm.AppendResult{}, err
 	}
 	each(func(g *group, p *part) {
-		p.ids.reserve(p.n+len(g.keep), p.idOf)
 		var scratch []byte
 		for _, i := range g.keep {
 			scratch = p.add(&events[i], scratch)

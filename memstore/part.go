@@ -89,7 +89,7 @@ func (p *part) get(i uint32, e *cm.Event) {
 }
 
 // add appends a validated, new event (under mu). Its id enters the id table
-// only with [part.index], once the whole call's events are stored.
+// with [idtab.insertAll], once the whole call's events are stored.
 func (p *part) add(e *cm.Event, scratch []byte) []byte {
 	if p.n&segMask == 0 {
 		seg := &segment{}
