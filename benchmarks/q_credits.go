@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -28,15 +27,8 @@ func creditsQuestions() []question {
 // (the whole workload), priced with the example rate card shipped in
 // credits/testdata. The answer is one line per tenant, day, category and
 // currency with a charge: the number of charges and their cost as an exact
-// decimal.
-var creditsCard = sync.OnceValues(func() (*credits.RateCard, error) {
-	for _, p := range []string{"../credits/testdata/example_card.json", "credits/testdata/example_card.json"} {
-		if _, err := os.Stat(p); err == nil {
-			return credits.LoadCard(p)
-		}
-	}
-	return nil, fmt.Errorf("example rate card not found: run from the benchmarks directory")
-})
+// decimal. The card is credits.DemoCard, that file embedded in the package.
+var creditsCard = sync.OnceValue(credits.DemoCard)
 
 func creditsPeriod(tenant string) (cm.Calendar, cm.Range, error) {
 	cal := cm.NewCalendar(demo.Location(tenant))
@@ -45,10 +37,7 @@ func creditsPeriod(tenant string) (cm.Calendar, cm.Range, error) {
 }
 
 func creditsOurs(ctx context.Context, w *workload) ([]string, error) {
-	card, err := creditsCard()
-	if err != nil {
-		return nil, err
-	}
+	card := creditsCard()
 	tenants, err := w.store.Tenants(ctx)
 	if err != nil {
 		return nil, err
@@ -96,10 +85,7 @@ func creditsTables(ctx context.Context, db *sql.DB) error {
 }
 
 func loadCreditsTables(ctx context.Context, db *sql.DB) error {
-	card, err := creditsCard()
-	if err != nil {
-		return err
-	}
+	card := creditsCard()
 	ts := func(d string) string { return fmt.Sprintf("TIMESTAMP '%s 00:00:00'", d) }
 	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 	var versions, countries, entries, bands []string
