@@ -141,8 +141,8 @@ func writeCreditsHeader(w io.Writer, s scope, card *credits.RateCard, example bo
 }
 
 // creditsSection is the credits part of report: the totals, usage by
-// category, the history and the forecast. report has no -rates flag, so it
-// prices with the shipped example card and says so.
+// category, the history and the forecast, priced with the card of report's
+// -rates (the shipped example card by default, and then it says so).
 func creditsSection(ctx context.Context, in *reportInput) (*section, error) {
 	s := in.scope
 	// The scope's range was checked when it was resolved (-allow-long-range).

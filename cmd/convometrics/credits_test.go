@@ -67,7 +67,10 @@ func TestCreditsCommand(t *testing.T) {
 		"2026-07-06 3 1 USD 0.0109 0.0109 0 0 0 0 0 0 1 0.9891",
 		"2026-07-07 1 1 USD 0.0053 0 0 0.0053 0 0 0 0 0 0.9838",
 		// forecast at the latest event (07-07 12:00:03 UTC), which counts:
-		// 0.0162 in the last 7 days, 0.9838 × 7 ÷ 0.0162 = 425.0988 → 425.10 days
+		// 0.0162 in the last 7 days, 0.9838 × 7 ÷ 0.0162 = 425.0988 → 425.10 days;
+		// per day 0.0162 ÷ 7 = 0.0023143 → 0.002314; 07-07 12:00 UTC + 425.0988
+		// days = 2027-09-05 about 14:22 UTC (2027-07-07 + 60 days: 24 in July,
+		// 31 in August, 5 in September), 17:22 in Istanbul
 		"USD 0.9838 0.0162 7 0.002314 425.1 2027-09-05 depleting",
 	} {
 		if !strings.Contains(flat, want) {
@@ -78,7 +81,8 @@ func TestCreditsCommand(t *testing.T) {
 		t.Errorf("a card given with -rates was called the example:\n%s\n%s", out, errs)
 	}
 
-	// -by campaign as CSV
+	// -by campaign as CSV: summer is m1 (marketing, 0.0109); m2 to m4 have
+	// no campaign, m4 the only charge among them (utility, 0.0053)
 	code, out, errs = runCLI(t, creditsEvents, append(args, "-by", "campaign", "-format", "csv")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
