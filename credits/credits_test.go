@@ -367,10 +367,11 @@ func TestConversationBasedPricing(t *testing.T) {
 	eqAmounts(t, "estimated", s.Estimated, usd("0.0200"))
 	m := s.Messages
 	// 11 delivered: 6 charges, 3 inside a charged conversation (a2, a3, r2),
-	// 2 free (s1, t2)
+	// 2 free (s1, t2); Free counts both, 3 + 2 = 5 (= 11 − 6)
 	if m.Delivered != 11 || m.Charged != 6 || m.InConversation != 3 || m.Free != 5 {
 		t.Errorf("messages %+v, want 11 delivered, 6 charged, 3 in a conversation, 5 free", m)
 	}
+	// utility charges: a1 (conv-A), n1, t1 (conv-T), r1, r3 = 5 × 0.0100
 	if u := category(s, credits.Utility); u.Charged != 5 || !u.Cost.Equal(usd("0.0500")) {
 		t.Errorf("utility %+v, want 5 charges, 0.0500", u)
 	}
