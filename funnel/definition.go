@@ -616,7 +616,8 @@ func (q *Query) Validate() error {
 // checkRange checks the range of a query with [cm.Calendar.CheckRange]:
 // both bounds set, From before To, and at most cm.MaxCustomDays calendar
 // days of cal unless allowLong. Errors name the field and wrap
-// [cm.ErrEmptyRange] or [cm.ErrRangeTooLong].
+// [cm.ErrEmptyRange], [cm.ErrRangeTooLong], or [cm.ErrInvalidValue] for a
+// bound outside 1970 to 2262 ([cm.Range.Check]).
 func checkRange(cal cm.Calendar, r cm.Range, allowLong bool) error {
 	err := cal.CheckRange(r, cm.RangeOptions{AllowLong: allowLong})
 	switch {

@@ -23,7 +23,9 @@
 //
 // Every query names a tenant and a range [From, To) with both bounds; the
 // range may span at most convometrics.MaxCustomDays (90) calendar days of
-// the query's Calendar unless AllowLongRange is set.
+// the query's Calendar unless AllowLongRange is set. Bounds (and a campaign
+// query's Now) outside 1970 to 2262 UTC are refused with an error wrapping
+// convometrics.ErrInvalidValue.
 //
 // Funnels follow PostHog's definitions (its current "UDF" engine), so that
 // numbers can be checked against it; the few places where this package
