@@ -147,7 +147,7 @@ func Fold(ctx context.Context, r cm.Reader, q Query) (*Accumulator, error) {
 func fold(ctx context.Context, r cm.Reader, c *compiled, p parts) (*Accumulator, error) {
 	a := newAcc(c, p)
 	if p&(partOverview|partAgents|partList|partWindows) != 0 {
-		f, err := frame.Get(ctx, r, frame.Spec{Query: c.frameQuery(sessionTypes), Fields: c.fields(), Amount: true})
+		f, err := frame.Get(ctx, r, c.spec())
 		if err != nil {
 			return nil, fmt.Errorf("session: %w", err)
 		}
@@ -491,9 +491,7 @@ func (m *moneyAcc) merge(o *moneyAcc) {
 	for k, v := range o.fast {
 		m.add(k.cur, v, k.exp)
 	}
-	for c, v := range o.big {
-		m.big = m.big.Add(c, v)
-	}
+	m.big = m.big.Merge(o.big)
 }
 
 func (m *moneyAcc) amounts() cm.Amounts {
@@ -503,9 +501,7 @@ func (m *moneyAcc) amounts() cm.Amounts {
 			out = out.Add(k.cur, decimal.New(v, k.exp))
 		}
 	}
-	for c, v := range m.big {
-		out = out.Add(c, v)
-	}
+	out = out.Merge(m.big)
 	for c, v := range out {
 		if v.IsZero() {
 			delete(out, c)

@@ -109,16 +109,7 @@ func newFctx(c *compiled, f *frame.Frame) *fctx {
 	cd := f.Dict(frame.Channel)
 	x.chanKind = make([]uint8, cd.Len())
 	for id := range x.chanKind {
-		switch cm.Channel(cd.Str(uint32(id))) {
-		case cm.ChannelWhatsApp:
-			x.chanKind[id] = chWhatsApp
-		case cm.ChannelWebWidget:
-			x.chanKind[id] = chWeb
-		case cm.ChannelAPI:
-			x.chanKind[id] = chAPI
-		case cm.ChannelTest:
-			x.chanKind[id] = chTest
-		}
+		x.chanKind[id] = chanKindOf(cm.Channel(cd.Str(uint32(id))))
 	}
 	sd := f.Dict(frame.Sender)
 	x.senderKind = make([]uint8, sd.Len())
@@ -137,15 +128,8 @@ func newFctx(c *compiled, f *frame.Frame) *fctx {
 	}
 	for _, ch := range c.opts.filterChannels {
 		x.fChan = true
-		switch ch {
-		case cm.ChannelWhatsApp:
-			x.fChannels[chWhatsApp] = true
-		case cm.ChannelWebWidget:
-			x.fChannels[chWeb] = true
-		case cm.ChannelAPI:
-			x.fChannels[chAPI] = true
-		case cm.ChannelTest:
-			x.fChannels[chTest] = true
+		if k := chanKindOf(ch); k != chOther {
+			x.fChannels[k] = true
 		}
 	}
 	var ok bool
@@ -175,6 +159,28 @@ func newFctx(c *compiled, f *frame.Frame) *fctx {
 		x.codes = rowCodes(f, x.chanKind, x.senderKind, x.reaction, x.hasReaction, c.q.IncludeTest)
 	}
 	return x
+}
+
+// chanKindOf returns the channel kind of ch (chOther when unspecified or
+// unknown).
+func chanKindOf(ch cm.Channel) uint8 {
+	switch ch {
+	case cm.ChannelWhatsApp:
+		return chWhatsApp
+	case cm.ChannelWebWidget:
+		return chWeb
+	case cm.ChannelAPI:
+		return chAPI
+	case cm.ChannelTest:
+		return chTest
+	}
+	return chOther
+}
+
+// placeMatch reports whether a channel kind and an inbox pass the channel
+// and inbox filters.
+func (x *fctx) placeMatch(kind uint8, inbox uint32) bool {
+	return (!x.fChan || x.fChannels[kind]) && (x.fInbox == nil || x.fInbox.has(inbox))
 }
 
 // sess is the state of one session of the current contact.
@@ -252,6 +258,16 @@ const (
 func (s *sess) slaMark(k int, v uint8) {
 	if v > s.sla[k] {
 		s.sla[k] = v
+	}
+}
+
+// slaJudge marks SLA clock k of s breached when d is past target, and
+// within (slaNone: nothing) otherwise.
+func (s *sess) slaJudge(k int, d, target int64, within uint8) {
+	if d > target {
+		s.slaMark(k, slaBreached)
+	} else {
+		s.slaMark(k, within)
 	}
 }
 
@@ -589,14 +605,11 @@ func (w *worker) finishRun() {
 	}
 }
 
-// sessionlessMatch reports whether a row outside any session matches the
-// filter by its own fields.
+// rowMatch reports whether a row outside any session matches the filter
+// by its own fields.
 func (w *worker) rowMatch(r int) bool {
 	x := w.x
-	if x.fChan && !x.fChannels[x.chanKind[x.ch[r]]] {
-		return false
-	}
-	if x.fInbox != nil && !x.fInbox.has(x.inbox[r]) {
+	if !x.placeMatch(x.chanKind[x.ch[r]], x.inbox[r]) {
 		return false
 	}
 	if x.fAsst != nil && !x.fAsst.has(x.asst[r]) {

@@ -111,10 +111,7 @@ func (w *worker) pass(lo, hi int, pre bool) {
 // the channel and inbox filters.
 func (w *worker) windowFilter(r int, inbox uint32) bool {
 	x := w.x
-	if x.fChan && !x.fChannels[x.chanKind[x.ch[r]]] {
-		return false
-	}
-	return x.fInbox == nil || x.fInbox.has(inbox)
+	return x.placeMatch(x.chanKind[x.ch[r]], inbox)
 }
 
 // allEnded reports whether every session of the contact has ended by t.
@@ -276,13 +273,7 @@ func (w *worker) timeOut(s *sess) {
 	e, o := s.idleEnd, &w.c.opts
 	w.slaAt(s, e, false)
 	if o.slaResolution > 0 && s.human {
-		from := s.cycleStart
-		if o.resFromSession {
-			from = s.start
-		}
-		if w.dur(from, e) > o.slaResolution {
-			s.slaMark(2, slaBreached)
-		}
+		s.slaJudge(2, w.dur(s.resFrom(o), e), o.slaResolution, slaNone)
 	}
 	s.waitSince, s.pendLast = noTime, noTime
 	w.pend[s.ord] = w.pend[s.ord][:0]
@@ -322,7 +313,7 @@ func (w *worker) newSession(conv, inbox uint32, t int64, r int) *sess {
 	if w.pre {
 		s.match = false
 	} else {
-		s.match = (!x.fChan || x.fChannels[s.chKind]) && (x.fInbox == nil || x.fInbox.has(inbox))
+		s.match = x.placeMatch(s.chKind, inbox)
 		if c.opts.filterNeedsPass {
 			s.match = ord < len(w.matches) && w.matches[ord]
 		}
@@ -513,9 +504,7 @@ func (w *worker) sent(s *sess, r int, t int64, code uint16) {
 	if w.lst && s.assistant == 0 {
 		s.assistant = x.asst[r]
 	}
-	if !s.sawMsg {
-		s.sawMsg = true
-	}
+	s.sawMsg = true
 	if s.startIn >= 0 && t < w.c.to && w.ov {
 		ov.mpsNum[s.startIn]++
 	}
@@ -596,15 +585,7 @@ func (w *worker) humanReply(s *sess, r int, t int64) {
 		if !s.cwDone {
 			s.cwDone = true
 			s.waitSince = noTime
-			start := s.start
-			switch {
-			case s.cwTrigger != noTime:
-				start = s.cwTrigger
-			case s.cwLastBotRes != noTime:
-				start = s.cwLastBotRes
-			}
-			d := w.dur(start, t)
-			w.firstResponse(s, replier, team, b, d)
+			w.firstResponse(s, replier, team, b, w.dur(s.cwStart(), t))
 			return
 		}
 	} else if !s.hfrDone {
@@ -623,11 +604,7 @@ func (w *worker) humanReply(s *sess, r int, t int64) {
 	d := w.dur(s.waitSince, t)
 	s.waitSince = noTime
 	if o.slaNext > 0 {
-		if d > o.slaNext {
-			s.slaMark(1, slaBreached)
-		} else {
-			s.slaMark(1, slaMet)
-		}
+		s.slaJudge(1, d, o.slaNext, slaMet)
 	}
 	if w.ag && b >= 0 {
 		for _, p := range w.credited(replier, team, s.inbox) {
@@ -644,11 +621,7 @@ func (w *worker) firstResponse(s *sess, replier, team uint32, b int, d int64) {
 		s.humanFirst = d
 	}
 	if o.slaFirst > 0 {
-		if d > o.slaFirst {
-			s.slaMark(0, slaBreached)
-		} else {
-			s.slaMark(0, slaMet)
-		}
+		s.slaJudge(0, d, o.slaFirst, slaMet)
 	}
 	if w.ag && b >= 0 {
 		for _, p := range w.credited(replier, team, s.inbox) {
@@ -786,19 +759,11 @@ func (w *worker) resolve(s *sess, r int, t int64, code uint16) {
 		resolver = x.agent[r]
 	}
 	b := w.bucket(t)
-	from := s.cycleStart
-	if o.resFromSession {
-		from = s.start
-	}
-	d := w.dur(from, t)
+	d := w.dur(s.resFrom(o), t)
 	// SLA clocks that the resolution stops
 	w.slaAt(s, t, false)
 	if o.slaResolution > 0 && (s.human || byAgent) {
-		if d > o.slaResolution {
-			s.slaMark(2, slaBreached)
-		} else {
-			s.slaMark(2, slaMet)
-		}
+		s.slaJudge(2, d, o.slaResolution, slaMet)
 	}
 	if w.view(s, r) {
 		if w.ov && b >= 0 {
@@ -853,47 +818,53 @@ func (w *worker) slaAt(s *sess, t int64, final bool) {
 	if !o.sla || s.state >= stResolved {
 		return
 	}
+	// a clock within its target is pending at the end of the data, and
+	// not yet evaluated before it
+	var within uint8 = slaNone
+	if final {
+		within = slaPending
+	}
 	if o.slaFirst > 0 {
 		var start int64 = noTime
 		if o.chatwootFRT {
 			if !s.cwDone && s.human {
-				start = s.start
-				switch {
-				case s.cwTrigger != noTime:
-					start = s.cwTrigger
-				case s.cwLastBotRes != noTime:
-					start = s.cwLastBotRes
-				}
+				start = s.cwStart()
 			}
 		} else if !s.hfrDone && s.cycleHuman && s.cycleFirstIn != noTime {
 			start = max(s.trigger, s.cycleFirstIn)
 		}
 		if start != noTime {
-			if w.dur(start, t) > o.slaFirst {
-				s.slaMark(0, slaBreached)
-			} else if final {
-				s.slaMark(0, slaPending)
-			}
+			s.slaJudge(0, w.dur(start, t), o.slaFirst, within)
 		}
 	}
 	if o.slaNext > 0 && s.waitSince != noTime && (s.hfrDone || s.cwDone) {
-		if w.dur(s.waitSince, t) > o.slaNext {
-			s.slaMark(1, slaBreached)
-		} else if final {
-			s.slaMark(1, slaPending)
-		}
+		s.slaJudge(1, w.dur(s.waitSince, t), o.slaNext, within)
 	}
 	if final && o.slaResolution > 0 && s.human {
-		from := s.cycleStart
-		if o.resFromSession {
-			from = s.start
-		}
-		if w.dur(from, t) > o.slaResolution {
-			s.slaMark(2, slaBreached)
-		} else {
-			s.slaMark(2, slaPending)
-		}
+		s.slaJudge(2, w.dur(s.resFrom(o), t), o.slaResolution, slaPending)
 	}
+}
+
+// resFrom is where the resolution clock of s starts: its resolve cycle's
+// start, or the session's with ResolutionFrom FromSession.
+func (s *sess) resFrom(o *resolvedOptions) int64 {
+	if o.resFromSession {
+		return s.start
+	}
+	return s.cycleStart
+}
+
+// cwStart is where Chatwoot's first response of s is measured from: the
+// latest hand-off or reopening, else the last bot resolution, else the
+// start of the session.
+func (s *sess) cwStart() int64 {
+	switch {
+	case s.cwTrigger != noTime:
+		return s.cwTrigger
+	case s.cwLastBotRes != noTime:
+		return s.cwLastBotRes
+	}
+	return s.start
 }
 
 // ---- the 24-hour window ----
@@ -1039,7 +1010,7 @@ func (w *worker) finishContact() {
 		x := w.x
 		for i := range w.sess {
 			s := &w.sess[i]
-			m := (!x.fChan || x.fChannels[s.chKind]) && (x.fInbox == nil || x.fInbox.has(s.inbox)) &&
+			m := x.placeMatch(s.chKind, s.inbox) &&
 				(x.fAsst == nil || s.fa) && (x.fAgent == nil || s.fg) && (x.fTeam == nil || s.ft)
 			w.matches = append(w.matches, m)
 		}

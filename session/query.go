@@ -310,15 +310,6 @@ type resolvedOptions struct {
 	filterNeedsPass bool
 }
 
-// loadZone loads an IANA zone ("" and "UTC" are UTC). Zones are not
-// cached: the package keeps no state between questions.
-func loadZone(name string) (*time.Location, error) {
-	if name == "" || name == "UTC" {
-		return time.UTC, nil
-	}
-	return time.LoadLocation(name)
-}
-
 // compile checks q and returns its compiled copy, with the defaults
 // applied; q itself is never modified.
 func (q *Query) compile() (*compiled, error) {
@@ -482,7 +473,7 @@ func (c *compiled) compileOptions(loc *time.Location) error {
 	if o.BusinessHours != nil {
 		hl := loc
 		if o.BusinessHours.TimeZone != "" {
-			l, err := loadZone(o.BusinessHours.TimeZone)
+			l, err := time.LoadLocation(o.BusinessHours.TimeZone)
 			if err != nil {
 				return fieldError("options.business_hours.time_zone", cm.ErrUnknownValue, strconv.Quote(o.BusinessHours.TimeZone))
 			}
