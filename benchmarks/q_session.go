@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	cm "github.com/convometrics/convometrics"
@@ -20,22 +19,6 @@ func sessionQuestions() []question {
 	}
 }
 
-// overviewRange is acme's last 30 days at its latest event, found once per
-// workload so that neither side's timing includes the search.
-var overviewRanges sync.Map // *workload -> cm.Range
-
-func overviewRange(ctx context.Context, w *workload) (cm.Calendar, cm.Range, error) {
-	if r, ok := overviewRanges.Load(w); ok {
-		return cm.NewCalendar(demo.Location("acme")), r.(cm.Range), nil
-	}
-	cal, r, err := thirtyDays(ctx, w)
-	if err != nil {
-		return cal, r, err
-	}
-	overviewRanges.Store(w, r)
-	return cal, r, nil
-}
-
 // The overview question: the dashboard of tenant acme (host conversation
 // ids) over its last 30 days, by local day — messages received and sent
 // by each sender, new sessions, contacts who wrote and new contacts — with
@@ -43,7 +26,7 @@ func overviewRange(ctx context.Context, w *workload) (cm.Calendar, cm.Range, err
 // whole session.Overview (responses, windows, snapshots, cost and bot
 // outcomes included), of which these lines are a part.
 func overviewOurs(ctx context.Context, w *workload) ([]string, error) {
-	cal, r, err := overviewRange(ctx, w)
+	cal, r, err := thirtyDays(ctx, w)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +66,7 @@ func overviewOurs(ctx context.Context, w *workload) ([]string, error) {
 // contact (a message stored under two event ids); the demo workload never
 // repeats a message id, so the SQL does not deduplicate them.
 func overviewDuck(ctx context.Context, w *workload) ([]string, error) {
-	_, r, err := overviewRange(ctx, w)
+	_, r, err := thirtyDays(ctx, w)
 	if err != nil {
 		return nil, err
 	}
