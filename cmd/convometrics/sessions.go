@@ -75,12 +75,32 @@ func splitList(s string) []string {
 	return out
 }
 
+// load reads cf's input, resolves its scope and builds the engine's query
+// for it, as sessions and agents do.
+func (f *sessionFlags) load(ctx context.Context, e *env, fs *flag.FlagSet, cf *engineFlags) (*dataset, scope, session.Query, error) {
+	ds, s, err := cf.load(ctx, e, fs)
+	if err != nil {
+		return nil, scope{}, session.Query{}, err
+	}
+	q, err := f.query(s, cf.sc.allowLong, weekStartGiven(fs))
+	if err != nil {
+		return nil, scope{}, session.Query{}, err
+	}
+	return ds, s, q, nil
+}
+
+// scopeQuery is the engine's query for scope s, without filters or
+// options; allowLong is -allow-long-range.
+func scopeQuery(s scope, allowLong bool) session.Query {
+	return session.Query{Tenant: s.Tenant, Range: s.Range, Now: s.Now, Calendar: s.Calendar(), Granularity: s.Granularity,
+		IncludeTest: s.IncludeTest, AllowLongRange: allowLong}
+}
+
 // query builds the engine's query for the scope; allowLong is
 // -allow-long-range, and weekStartSet tells whether -week-start was given
 // (Chatwoot compatibility otherwise picks Sunday).
 func (f *sessionFlags) query(s scope, allowLong, weekStartSet bool) (session.Query, error) {
-	q := session.Query{Tenant: s.Tenant, Range: s.Range, Now: s.Now, Calendar: s.Calendar(), Granularity: s.Granularity,
-		IncludeTest: s.IncludeTest, AllowLongRange: allowLong}
+	q := scopeQuery(s, allowLong)
 	for _, c := range splitList(f.channels) {
 		q.Filter.Channels = append(q.Filter.Channels, cm.Channel(c))
 	}
@@ -234,11 +254,7 @@ func runSessions(ctx context.Context, e *env, args []string) error {
 	default:
 		return fmt.Errorf("-view %q: want overview, list or windows", view)
 	}
-	ds, s, err := cf.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	q, err := sf.query(s, cf.sc.allowLong, weekStartGiven(fs))
+	ds, s, q, err := sf.load(ctx, e, fs, &cf)
 	if err != nil {
 		return err
 	}
@@ -285,11 +301,7 @@ func runAgents(ctx context.Context, e *env, args []string) error {
 	if _, ok := pick[view]; !ok && view != "all" && view != "assist" {
 		return fmt.Errorf("-view %q: want all, agents, teams, members, inboxes, series or assist", view)
 	}
-	ds, s, err := cf.load(ctx, e, fs)
-	if err != nil {
-		return err
-	}
-	q, err := sf.query(s, cf.sc.allowLong, weekStartGiven(fs))
+	ds, s, q, err := sf.load(ctx, e, fs, &cf)
 	if err != nil {
 		return err
 	}
@@ -326,8 +338,7 @@ func sessionSection(ctx context.Context, in *reportInput) (*section, error) {
 	s := in.scope
 	// The scope's range was checked against -allow-long-range when it was
 	// resolved; the report does not check it again.
-	q := session.Query{Tenant: s.Tenant, Range: s.Range, Now: s.Now, Calendar: s.Calendar(), Granularity: s.Granularity,
-		IncludeTest: s.IncludeTest, AllowLongRange: true}
+	q := scopeQuery(s, true)
 	q.Options.InactivityTimeout = session.Duration(in.inactivity)
 	costs, err := messageCosts(ctx, in.ds, s, in.card)
 	if err != nil {
