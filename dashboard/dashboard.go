@@ -386,29 +386,27 @@ func (h *Handler) creditsQuery(q *request) credits.Query {
 	return cq
 }
 
-func reports() map[string]report {
-	sess := func(f func(context.Context, cm.Reader, session.Query) (result, error)) report {
-		return func(ctx context.Context, h *Handler, q *request) (result, error) {
-			sq, err := h.sessionQuery(ctx, q)
-			if err != nil {
-				return nil, err
-			}
-			return f(ctx, h.opts.Reader, sq)
+// sessionReport is the route of session engine question f.
+func sessionReport[R result](f func(context.Context, cm.Reader, session.Query) (R, error)) report {
+	return func(ctx context.Context, h *Handler, q *request) (result, error) {
+		sq, err := h.sessionQuery(ctx, q)
+		if err != nil {
+			return nil, err
 		}
+		res, err := f(ctx, h.opts.Reader, sq)
+		if err != nil {
+			return nil, err
+		}
+		return res, nil
 	}
+}
+
+func reports() map[string]report {
 	return map[string]report{
-		"overview": sess(func(ctx context.Context, r cm.Reader, q session.Query) (result, error) {
-			return session.Overview(ctx, r, q)
-		}),
-		"agents": sess(func(ctx context.Context, r cm.Reader, q session.Query) (result, error) {
-			return session.Agents(ctx, r, q)
-		}),
-		"assist": sess(func(ctx context.Context, r cm.Reader, q session.Query) (result, error) {
-			return session.Assist(ctx, r, q)
-		}),
-		"windows": sess(func(ctx context.Context, r cm.Reader, q session.Query) (result, error) {
-			return session.Windows(ctx, r, q)
-		}),
+		"overview": sessionReport(session.Overview),
+		"agents":   sessionReport(session.Agents),
+		"assist":   sessionReport(session.Assist),
+		"windows":  sessionReport(session.Windows),
 		"commerce": func(ctx context.Context, h *Handler, q *request) (result, error) {
 			return funnel.Commerce(ctx, h.opts.Reader, funnel.CommerceQuery{Tenant: q.Tenant, Range: q.Range, Calendar: q.cal, Granularity: q.Granularity, IncludeTest: q.IncludeTest})
 		},
