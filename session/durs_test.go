@@ -34,7 +34,10 @@ func TestDursMatchRootStats(t *testing.T) {
 			t.Errorf("n=%d: %+v, want %+v", n, got, want)
 		}
 	}
-	// exact means of large sums: 10 values of 200 years overflow int64 sums
+	// exact means of large sums: 10 values of 200 years overflow int64 sums.
+	// The values are big+0 … big+9: mean big + 45/10, truncated big+4;
+	// median the midpoint of big+4 and big+5, rounded down big+4; p90 the
+	// nearest rank ⌈0.9·10⌉ = 9, the 9th value big+8
 	var d durs
 	big := int64(200 * 365 * 24 * time.Hour)
 	for i := 0; i < 10; i++ {

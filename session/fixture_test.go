@@ -180,6 +180,17 @@ func eqStats(t *testing.T, name string, s cm.DurationStats, count int, mean, med
 	}
 }
 
+// eqSLA checks an SLA target's met, breached and pending sessions.
+func eqSLA(t *testing.T, name string, s *SLATarget, met, breached, pending int) {
+	t.Helper()
+	if s == nil {
+		t.Fatalf("%s: no SLA target reported", name)
+	}
+	if s.Met != met || s.Breached != breached || s.Pending != pending {
+		t.Errorf("%s: met %d breached %d pending %d, want %d %d %d", name, s.Met, s.Breached, s.Pending, met, breached, pending)
+	}
+}
+
 func perfOf(t *testing.T, ps []Performance, name string) Performance {
 	t.Helper()
 	for _, p := range ps {

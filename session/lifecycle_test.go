@@ -17,11 +17,15 @@ func TestSessionEndsAndANewOneStarts(t *testing.T) {
 	f.in("c1", ts(3, 10, 0)).bot("c1", ts(3, 10, 1)).resolved("c1", ts(3, 10, 5))
 	q := week("t")
 	ov, _, _ := results(t, f.evs, q)
+	// s1 starts on 2 Nov, s2 on 3 Nov, each with c1's inbound message
 	eqInts(t, "new sessions", ov.NewSessions, 2, 1, 1, 0)
 	eqInts(t, "new incoming sessions", ov.NewIncomingSessions, 2, 1, 1, 0)
 	// s1 is active from 2 Nov 09:00 to 3 Nov 09:10, s2 from 3 Nov 10:00 to
 	// 4 Nov 10:05: 2 Nov {s1}, 3 Nov {s1, s2}, 4 Nov {s2}; 2 distinct.
 	eqInts(t, "active sessions", ov.ActiveSessions, 2, 1, 2, 1, 0)
+	// c1 writes on 2 and 3 Nov (one distinct contact), first on 2 Nov, and
+	// is active on 2, 3 and 4 Nov; one inbound message and one bot reply
+	// on each of 2 and 3 Nov
 	eqInts(t, "contacts", ov.Contacts, 1, 1, 1, 0)
 	eqInts(t, "new contacts", ov.NewContacts, 1, 1, 0, 0)
 	eqInts(t, "active contacts", ov.ActiveContacts, 1, 1, 1, 1, 0)
@@ -29,6 +33,10 @@ func TestSessionEndsAndANewOneStarts(t *testing.T) {
 	eqInts(t, "by bot", ov.Messages.ByBot, 2, 1, 1)
 	// 2 messages in each of the 2 sessions
 	eqRate(t, "messages per session", ov.Messages.PerSession.Total, 4, 2)
+	// both messages answered by the bot a minute later (09:00 → 09:01,
+	// 10:00 → 10:01): mean and median 1 min; both sessions bot-only and
+	// resolved without an agent (bot resolutions), no hand-off, no
+	// reopening, one resolution on each of 2 and 3 Nov
 	eqRate(t, "response rate", ov.ResponseRate.Total, 2, 2)
 	eqStats(t, "response time", ov.ResponseTime.Total, 2, time.Minute, time.Minute)
 	eqStats(t, "first response", ov.FirstResponse.Total, 2, time.Minute, time.Minute)

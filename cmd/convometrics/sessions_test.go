@@ -43,6 +43,8 @@ func TestSessionsCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
+	// two sessions (c1's v1 and c2's derived one) of two contacts; e1, e7
+	// and e8 received; of the two bot sessions, v1 was handed off: 1/2
 	for prefix, want := range map[string]string{
 		"new sessions,":      "new sessions,2,,",
 		"contacts,":          "contacts,2,,",
@@ -85,8 +87,11 @@ func TestAgentsCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	// ann: assigned once; first response 09:03 → 09:10 = 420 s; resolution
-	// 09:00 → 09:30 = 1800 s
+	// ann: active now (at the latest event, 10:03) and at the end of the
+	// day, v1 being resolved at 09:30 and active for 24h after; assigned
+	// once, to one session; one message (e5); first response 09:03 →
+	// 09:10 = 420 s, count 1; no later reply; one resolution, time 09:00 →
+	// 09:30 = 1800 s
 	if got := csvRow(t, out, "ann,"); !strings.HasPrefix(got, "ann,1,1,1,1,1,1,420.000,420.000,420.000,0,,,,1,1,1800.000,") {
 		t.Errorf("ann: %s", got)
 	}
@@ -95,7 +100,8 @@ func TestAgentsCommand(t *testing.T) {
 	if got := csvRow(t, out, "ann,"); code != 0 || !strings.HasPrefix(got, "ann,1,1,1,1,1,1,480.000,") {
 		t.Errorf("chatwoot ann: %s", got)
 	}
-	// business hours from 09:05: 09:05 → 09:10
+	// business hours from 09:05: 09:05 → 09:10 = 300 s, within the 6 min
+	// target: first-response attainment 1/1
 	code, out, _ = runCLI(t, sessionsInput, cliArgs("agents", "-view", "agents", "-format", "csv", "-hours", "mon-fri 09:05-17:00", "-sla-first", "6m")...)
 	if got := csvRow(t, out, "ann,"); code != 0 || !strings.HasPrefix(got, "ann,1,1,1,1,1,1,300.000,") || !strings.HasSuffix(got, ",1.0000,,") {
 		t.Errorf("business hours ann: %s", got)
